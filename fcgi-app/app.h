@@ -1,0 +1,31 @@
+/*
+ * The request loop of one oms-fcgi child and the state it owns: its Redis
+ * and RabbitMQ clients, opened after fork and reused for every request.
+ */
+#ifndef OMS_APP_H
+#define OMS_APP_H
+
+#include "cfg.h"
+#include "http.h"
+#include "mq.h"
+#include "store.h"
+
+struct app {
+	const struct oms_config	*cfg;		/* borrowed, read-only */
+	int			 listen_fd;	/* the FastCGI socket */
+	struct store		*store;		/* owned */
+	struct mq		*mq;		/* owned */
+	unsigned long		 served;
+};
+
+/* The child_main of the pre-fork pool: arg is a struct app with cfg and
+ * listen_fd set. Returns 0 after max requests or a stop request. */
+int	app_child_main(void *arg);
+
+/* The pre-fork on_stop hook: makes the libfcgi accept loop return. */
+void	app_on_stop(void);
+
+/* Routes and answers one request. */
+void	app_handle(struct app *app, struct http_req *req);
+
+#endif

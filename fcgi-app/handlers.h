@@ -1,0 +1,16 @@
+/*
+ * The route handlers of oms-fcgi. Each answers the request exactly once.
+ */
+#ifndef OMS_HANDLERS_H
+#define OMS_HANDLERS_H
+
+#include "app.h"
+#include "router.h"
+
+typedef void handler_fn(struct app *, struct http_req *,
+    const struct route_match *);
+
+handler_fn	handle_healthz;
+handler_fn	handle_readyz;
+
+#endif

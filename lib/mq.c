@@ -1,0 +1,211 @@
+/*
+ * mq.c — the RabbitMQ client (rabbitmq-c 0.11), the only file that
+ * includes rabbitmq-c.
+ *
+ * rabbitmq-c has no automatic recovery and its blocking calls can hang on a
+ * dead peer (REFERENCES.md), so every socket operation runs under a
+ * timeout, and on any error the connection is destroyed without the
+ * graceful close and reopened on next use after a backoff (100 ms doubling
+ * to 2 s). A connection that was idle may have been dropped by the broker
+ * (missed heartbeats): an operation that fails on an old connection is
+ * retried once on a fresh one. Library and broker errors meet here and
+ * become OMS_EUNAVAIL plus a description in errstr (never the password).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <amqp.h>
+#include <amqp_framing.h>
+#include <amqp_tcp_socket.h>
+
+#include "log.h"
+#include "mq.h"
+#include "url.h"
+#include "xmalloc.h"
+
+#define MQ_CHANNEL		1
+#define MQ_HEARTBEAT_S		30
+#define MQ_BACKOFF_MIN_MS	100
+#define MQ_BACKOFF_MAX_MS	2000
+
+struct mq {
+	struct oms_url		 url;		/* owned */
+	char			*user;		/* owned */
+	char			*password;	/* owned, wiped on free */
+	int			 timeout_ms;
+	amqp_connection_state_t	 conn;		/* NULL: not connected */
+	int64_t			 retry_at_ms;
+	int			 backoff_ms;
+	char			 errstr[128];
+};
+
+static int64_t
+mq_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct mq *
+mq_new(const char *url, const char *password, const char *default_user,
+    int timeout_ms, char *err, size_t errlen)
+{
+	struct mq *mq = xcalloc(1, sizeof(*mq));
+
+	if (url_parse(url, &mq->url, err, errlen) != OMS_OK) {
+		free(mq);
+		return NULL;
+	}
+	if (strcmp(mq->url.scheme, "amqp") != 0) {
+		snprintf(err, errlen, "AMQP_URL: scheme must be amqp://");
+		url_clear(&mq->url);
+		free(mq);
+		return NULL;
+	}
+	mq->user = xstrdup(mq->url.user != NULL ? mq->url.user : default_user);
+	mq->password = xstrdup(password != NULL ? password :
+	    mq->url.password != NULL ? mq->url.password : "");
+	mq->timeout_ms = timeout_ms;
+	snprintf(mq->errstr, sizeof(mq->errstr), "not connected");
+	return mq;
+}
+
+static void
+mq_disconnect(struct mq *mq)
+{
+	if (mq->conn != NULL) {
+		amqp_destroy_connection(mq->conn);
+		mq->conn = NULL;
+	}
+}
+
+void
+mq_free(struct mq *mq)
+{
+	if (mq == NULL)
+		return;
+	mq_disconnect(mq);
+	explicit_bzero(mq->password, strlen(mq->password));
+	free(mq->password);
+	free(mq->user);
+	url_clear(&mq->url);
+	free(mq);
+}
+
+const char *
+mq_errstr(const struct mq *mq)
+{
+	return mq->errstr;
+}
+
+/* Records a failure, drops the connection and schedules the next try. */
+static enum oms_err
+mq_fail(struct mq *mq, const char *what, const char *why)
+{
+	snprintf(mq->errstr, sizeof(mq->errstr), "%s: %s", what, why);
+	mq_disconnect(mq);
+	mq->backoff_ms = mq->backoff_ms == 0 ? MQ_BACKOFF_MIN_MS :
+	    mq->backoff_ms * 2;
+	if (mq->backoff_ms > MQ_BACKOFF_MAX_MS)
+		mq->backoff_ms = MQ_BACKOFF_MAX_MS;
+	mq->retry_at_ms = mq_now_ms() + mq->backoff_ms;
+	log_debug("amqp: %s", mq->errstr);
+	return OMS_EUNAVAIL;
+}
+
+/* Turns an RPC reply into OMS_OK or a failure described in errstr. */
+static enum oms_err
+mq_reply(struct mq *mq, const char *what, amqp_rpc_reply_t r)
+{
+	char why[96];
+
+	switch (r.reply_type) {
+	case AMQP_RESPONSE_NORMAL:
+		return OMS_OK;
+	case AMQP_RESPONSE_NONE:
+		return mq_fail(mq, what, "no reply");
+	case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+		return mq_fail(mq, what, amqp_error_string2(r.library_error));
+	case AMQP_RESPONSE_SERVER_EXCEPTION:
+		if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
+			amqp_connection_close_t *c = r.reply.decoded;
+			snprintf(why, sizeof(why), "connection closed: %u %.*s",
+			    c->reply_code, (int)c->reply_text.len,
+			    (const char *)c->reply_text.bytes);
+		} else if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
+			amqp_channel_close_t *c = r.reply.decoded;
+			snprintf(why, sizeof(why), "channel closed: %u %.*s",
+			    c->reply_code, (int)c->reply_text.len,
+			    (const char *)c->reply_text.bytes);
+		} else
+			snprintf(why, sizeof(why), "broker method 0x%08x",
+			    (unsigned)r.reply.id);
+		return mq_fail(mq, what, why);
+	}
+	return mq_fail(mq, what, "unknown reply");
+}
+
+/* Opens connection and channel unless open. *fresh says whether it did. */
+static enum oms_err
+mq_connect(struct mq *mq, int *fresh)
+{
+	amqp_socket_t *sock;
+	struct timeval tv;
+	int status;
+
+	*fresh = 0;
+	if (mq->conn != NULL)
+		return OMS_OK;
+	if (mq_now_ms() < mq->retry_at_ms)
+		return OMS_EUNAVAIL;	/* errstr still says why */
+	*fresh = 1;
+
+	tv.tv_sec = mq->timeout_ms / 1000;
+	tv.tv_usec = (mq->timeout_ms % 1000) * 1000;
+	if ((mq->conn = amqp_new_connection()) == NULL)
+		return mq_fail(mq, "connect", "out of memory");
+	if ((sock = amqp_tcp_socket_new(mq->conn)) == NULL)
+		return mq_fail(mq, "connect", "cannot create a socket");
+	amqp_set_handshake_timeout(mq->conn, &tv);
+	amqp_set_rpc_timeout(mq->conn, &tv);
+	status = amqp_socket_open_noblock(sock, mq->url.host, mq->url.port,
+	    &tv);
+	if (status != AMQP_STATUS_OK)
+		return mq_fail(mq, "connect", amqp_error_string2(status));
+	if (mq_reply(mq, "login", amqp_login(mq->conn, mq->url.path, 0,
+	    AMQP_DEFAULT_FRAME_SIZE, MQ_HEARTBEAT_S, AMQP_SASL_METHOD_PLAIN,
+	    mq->user, mq->password)) != OMS_OK)
+		return OMS_EUNAVAIL;
+	amqp_channel_open(mq->conn, MQ_CHANNEL);
+	if (mq_reply(mq, "channel.open", amqp_get_rpc_reply(mq->conn)) !=
+	    OMS_OK)
+		return OMS_EUNAVAIL;
+	mq->backoff_ms = 0;
+	snprintf(mq->errstr, sizeof(mq->errstr), "connected");
+	return OMS_OK;
+}
+
+enum oms_err
+mq_check(struct mq *mq)
+{
+	int fresh;
+
+	for (;;) {
+		if (mq_connect(mq, &fresh) != OMS_OK)
+			return OMS_EUNAVAIL;
+		amqp_exchange_declare(mq->conn, MQ_CHANNEL,
+		    amqp_cstring_bytes(OMS_MQ_EXCHANGE),
+		    amqp_cstring_bytes("topic"), 1, 0, 0, 0, amqp_empty_table);
+		if (mq_reply(mq, "exchange.declare(passive)",
+		    amqp_get_rpc_reply(mq->conn)) == OMS_OK)
+			return OMS_OK;
+		if (fresh)
+			return OMS_EUNAVAIL;
+		mq->retry_at_ms = 0;	/* an old connection: retry now */
+	}
+}

@@ -1,0 +1,188 @@
+/*
+ * store.c — the Redis client (hiredis 0.14), the only file that includes
+ * hiredis.
+ *
+ * A hiredis context is unusable after any error (REFERENCES.md), so every
+ * failure frees the context and the next call reconnects — but not before
+ * a backoff delay (100 ms doubling to 2 s) so a child does not hammer a
+ * Redis that is down. Every connection authenticates as an ACL user
+ * (AUTH user password) and selects the URL's database. Library errors are
+ * turned into enum oms_err here and described in errstr, which never holds
+ * the password.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "store.h"
+#include "url.h"
+#include "xmalloc.h"
+
+#define STORE_BACKOFF_MIN_MS	100
+#define STORE_BACKOFF_MAX_MS	2000
+
+struct store {
+	struct oms_url	 url;		/* owned */
+	char		*user;		/* owned */
+	char		*password;	/* owned, wiped on free; may be NULL */
+	int		 timeout_ms;
+	redisContext	*ctx;		/* NULL: not connected */
+	int64_t		 retry_at_ms;
+	int		 backoff_ms;
+	char		 errstr[128];
+};
+
+static int64_t
+store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct store *
+store_new(const char *url, const char *password, const char *default_user,
+    int timeout_ms, char *err, size_t errlen)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+
+	if (url_parse(url, &st->url, err, errlen) != OMS_OK) {
+		free(st);
+		return NULL;
+	}
+	if (strcmp(st->url.scheme, "redis") != 0 &&
+	    strcmp(st->url.scheme, "unix") != 0) {
+		snprintf(err, errlen, "REDIS_URL: scheme must be redis:// or "
+		    "unix://");
+		url_clear(&st->url);
+		free(st);
+		return NULL;
+	}
+	st->user = xstrdup(st->url.user != NULL ? st->url.user : default_user);
+	if (password != NULL)
+		st->password = xstrdup(password);
+	else if (st->url.password != NULL)
+		st->password = xstrdup(st->url.password);
+	st->timeout_ms = timeout_ms;
+	snprintf(st->errstr, sizeof(st->errstr), "not connected");
+	return st;
+}
+
+static void
+store_disconnect(struct store *st)
+{
+	if (st->ctx != NULL) {
+		redisFree(st->ctx);
+		st->ctx = NULL;
+	}
+}
+
+void
+store_free(struct store *st)
+{
+	if (st == NULL)
+		return;
+	store_disconnect(st);
+	if (st->password != NULL) {
+		explicit_bzero(st->password, strlen(st->password));
+		free(st->password);
+	}
+	free(st->user);
+	url_clear(&st->url);
+	free(st);
+}
+
+const char *
+store_errstr(const struct store *st)
+{
+	return st->errstr;
+}
+
+/* Records a failure, drops the connection and schedules the next try. */
+static enum oms_err
+store_fail(struct store *st, const char *what, const char *why)
+{
+	snprintf(st->errstr, sizeof(st->errstr), "%s: %s", what, why);
+	store_disconnect(st);
+	st->backoff_ms = st->backoff_ms == 0 ? STORE_BACKOFF_MIN_MS :
+	    st->backoff_ms * 2;
+	if (st->backoff_ms > STORE_BACKOFF_MAX_MS)
+		st->backoff_ms = STORE_BACKOFF_MAX_MS;
+	st->retry_at_ms = store_now_ms() + st->backoff_ms;
+	log_debug("redis: %s", st->errstr);
+	return OMS_EUNAVAIL;
+}
+
+/* Sends one command whose reply must be the status "OK". */
+static enum oms_err
+store_expect_ok(struct store *st, const char *what, redisReply *r)
+{
+	enum oms_err rc = OMS_OK;
+
+	if (r == NULL)
+		return store_fail(st, what, st->ctx->errstr);
+	if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "OK") != 0)
+		rc = store_fail(st, what, r->type == REDIS_REPLY_ERROR ?
+		    r->str : "unexpected reply");
+	freeReplyObject(r);
+	return rc;
+}
+
+/* Connects, authenticates and selects the database, unless connected. */
+static enum oms_err
+store_connect(struct store *st)
+{
+	struct timeval tv;
+
+	if (st->ctx != NULL)
+		return OMS_OK;
+	if (store_now_ms() < st->retry_at_ms)
+		return OMS_EUNAVAIL;	/* errstr still says why */
+
+	tv.tv_sec = st->timeout_ms / 1000;
+	tv.tv_usec = (st->timeout_ms % 1000) * 1000;
+	if (strcmp(st->url.scheme, "unix") == 0)
+		st->ctx = redisConnectUnixWithTimeout(st->url.path, tv);
+	else
+		st->ctx = redisConnectWithTimeout(st->url.host, st->url.port,
+		    tv);
+	if (st->ctx == NULL)
+		return store_fail(st, "connect", "out of memory");
+	if (st->ctx->err)
+		return store_fail(st, "connect", st->ctx->errstr);
+	if (redisSetTimeout(st->ctx, tv) != REDIS_OK)
+		return store_fail(st, "timeout", st->ctx->errstr);
+
+	if (st->password != NULL && store_expect_ok(st, "auth",
+	    redisCommand(st->ctx, "AUTH %s %s", st->user, st->password)) !=
+	    OMS_OK)
+		return OMS_EUNAVAIL;
+	if (st->url.db != 0 && store_expect_ok(st, "select",
+	    redisCommand(st->ctx, "SELECT %d", st->url.db)) != OMS_OK)
+		return OMS_EUNAVAIL;
+	st->backoff_ms = 0;
+	snprintf(st->errstr, sizeof(st->errstr), "connected");
+	return OMS_OK;
+}
+
+enum oms_err
+store_ping(struct store *st)
+{
+	redisReply *r;
+	enum oms_err rc = OMS_OK;
+
+	if (store_connect(st) != OMS_OK)
+		return OMS_EUNAVAIL;
+	if ((r = redisCommand(st->ctx, "PING")) == NULL)
+		return store_fail(st, "ping", st->ctx->errstr);
+	if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "PONG") != 0)
+		rc = store_fail(st, "ping", r->type == REDIS_REPLY_ERROR ?
+		    r->str : "unexpected reply");
+	freeReplyObject(r);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * Parsing of the service URLs in the configuration:
+ *   amqp://[user[:password]@]host[:port][/vhost]
+ *   redis://[user[:password]@]host[:port][/db]
+ *   unix:///path/to/redis.sock[?db=N]   (Redis over a unix socket)
+ * User, password and vhost are percent-decoded. Pure: no I/O.
+ */
+#ifndef OMS_URL_H
+#define OMS_URL_H
+
+#include "err.h"
+
+struct oms_url {
+	char	*scheme;	/* "amqp", "redis" or "unix" */
+	char	*user;		/* NULL when absent */
+	char	*password;	/* NULL when absent */
+	char	*host;		/* NULL for unix */
+	int	 port;		/* scheme default when absent: 5672, 6379; 0 for unix */
+	char	*path;		/* amqp: vhost ("/" when absent); redis: db number
+				   as text ("0" when absent); unix: socket path */
+	int	 db;		/* redis and unix: the database number */
+};
+
+/* Parses s into u (which the caller zeroes first). Returns OMS_OK or
+ * OMS_EINVAL with a reason in err (never containing the password). The
+ * caller owns u's strings; free them with url_clear(). */
+enum oms_err url_parse(const char *s, struct oms_url *u, char *err, size_t errlen);
+
+/* Frees u's strings and zeroes it; the password is wiped first. */
+void	url_clear(struct oms_url *u);
+
+/* Writes s with any password replaced by "***" into buf (truncating
+ * safely). Returns buf. Use this to log a URL. */
+char	*url_redact(const char *s, char *buf, size_t buflen);
+
+#endif
