@@ -5,6 +5,8 @@
  * a code into text for logs and problem documents. Both tables are indexed
  * by the enum and checked at compile time to cover every code.
  */
+#include <stddef.h>
+
 #include "err.h"
 
 static const char *const err_desc[] = {

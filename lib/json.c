@@ -85,12 +85,12 @@ json_scan_hex4(struct json_scan *s)
 {
 	long	 v = 0;
 	size_t	 i;
-	int	 c;
 
 	if (s->len - s->off < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		c = s->p[s->off + i];
+		int c = s->p[s->off + i];
+
 		if (c >= '0' && c <= '9')
 			v = v * 16 + (c - '0');
 		else if (c >= 'a' && c <= 'f')
@@ -282,7 +282,7 @@ static int
 json_scan_value(struct json_scan *s, int depth)
 {
 	static const char *const words[] = { "true", "false", "null" };
-	size_t	 i, n;
+	size_t	 i;
 
 	json_scan_ws(s);
 	if (s->off == s->len)
@@ -299,7 +299,8 @@ json_scan_value(struct json_scan *s, int depth)
 		return json_scan_number(s);
 	}
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		n = strlen(words[i]);
+		size_t n = strlen(words[i]);
+
 		if (s->len - s->off >= n &&
 		    memcmp(s->p + s->off, words[i], n) == 0) {
 			s->off += n;

@@ -229,34 +229,34 @@ log_timestamp(char *buf, size_t len)
 {
 	struct timespec	 ts;
 	struct tm	 tm;
-	char		 sec[32];
+	size_t		 n;
 
 	if (clock_gettime(CLOCK_REALTIME, &ts) == -1 ||
 	    gmtime_r(&ts.tv_sec, &tm) == NULL ||
-	    strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
 		snprintf(buf, len, "1970-01-01T00:00:00.000Z");
 		return;
 	}
-	snprintf(buf, len, "%s.%03ldZ", sec, ts.tv_nsec / 1000000L);
+	snprintf(buf + n, len - n, ".%03uZ",
+	    (unsigned int)(ts.tv_nsec / 1000000L) % 1000u);
 }
 
 /* Cuts msg (NUL-terminated, in a LOG_MSG_MAX buffer that overflowed) so
- * that "..." fits, without leaving an incomplete UTF-8 sequence. */
+ * that "..." fits, without leaving an incomplete UTF-8 sequence: if the
+ * last kept bytes are the start of a sequence longer than what is kept,
+ * they are dropped. */
 static void
 log_truncate(char *msg)
 {
-	size_t		 len = LOG_MSG_MAX - 4, back, need;
-	unsigned char	 lead;
+	const unsigned char	*m = (const unsigned char *)msg;
+	size_t			 len = LOG_MSG_MAX - 4, back = 0, need;
 
-	for (back = 0; back < 3 && back < len &&
-	    ((unsigned char)msg[len - back - 1] & 0xc0) == 0x80; back++)
-		;
-	if (back < len) {
-		lead = (unsigned char)msg[len - back - 1];
-		need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-		if (need > back + 1)
-			len -= back + 1;	/* the sequence was cut */
-	}
+	while (back < 3 && (m[len - back - 1] & 0xc0) == 0x80)
+		back++;
+	need = m[len - back - 1] >= 0xf0 ? 4 : m[len - back - 1] >= 0xe0 ? 3 :
+	    m[len - back - 1] >= 0xc0 ? 2 : 1;
+	if (need > back + 1)
+		len -= back + 1;
 	memcpy(msg + len, "...", 4);
 }
 
@@ -264,15 +264,15 @@ log_truncate(char *msg)
 static void
 log_emit(const char *line, size_t len)
 {
-	ssize_t	 n;
-
 	if (log_stream != NULL) {
 		fwrite(line, 1, len, log_stream);
 		fflush(log_stream);
 		return;
 	}
 	while (len > 0) {
-		if ((n = write(STDERR_FILENO, line, len)) == -1) {
+		ssize_t n = write(STDERR_FILENO, line, len);
+
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			return;

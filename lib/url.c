@@ -139,12 +139,11 @@ url_hostport(const char *s, size_t n, struct oms_url *u)
 	if (memchr(host, '%', hlen) != NULL || memchr(host, '[', hlen) != NULL)
 		return "bad character in host";
 	u->host = xstrndup(host, hlen);
-	if (rest < end) {
-		port = url_number(rest + 1, (size_t)(end - rest - 1), 65535);
-		if (port < 1)
-			return "port must be a number in 1..65535";
-		u->port = (int)port;
-	}
+	if (rest == end)
+		return NULL;
+	if ((port = url_number(rest + 1, (size_t)(end - rest - 1), 65535)) < 1)
+		return "port must be a number in 1..65535";
+	u->port = (int)port;
 	return NULL;
 }
 
@@ -152,18 +151,16 @@ url_hostport(const char *s, size_t n, struct oms_url *u)
 static const char *
 url_unix(const char *s, struct oms_url *u)
 {
-	const char	*slash, *q, *at;
+	const char	*slash, *q;
 	long		 db;
 
 	if ((slash = strchr(s, '/')) == NULL)
 		return "unix URL needs an absolute socket path";
-	if (slash > s) {
-		at = slash - 1;
-		if (*at != '@')
-			return "unix URL must not name a host";
-		if (url_userinfo(s, (size_t)(at - s), u) == -1)
-			return "bad percent-encoding in user or password";
-	}
+	/* anything before the path must be "userinfo@" */
+	if (slash > s && slash[-1] != '@')
+		return "unix URL must not name a host";
+	if (slash > s && url_userinfo(s, (size_t)(slash - 1 - s), u) == -1)
+		return "bad percent-encoding in user or password";
 	q = slash + strcspn(slash, "?#");
 	if (*q == '#')
 		return "URL fragments are not supported";
@@ -172,13 +169,13 @@ url_unix(const char *s, struct oms_url *u)
 	if (q - slash >= URL_UNIX_PATH_MAX)
 		return "unix socket path is too long";
 	u->path = xstrndup(slash, (size_t)(q - slash));
-	if (*q == '?') {
-		if (strncmp(q, "?db=", 4) != 0)
-			return "unix URL accepts only the query ?db=N";
-		if ((db = url_number(q + 4, strlen(q + 4), INT_MAX)) == -1)
-			return "db must be a number in 0..2147483647";
-		u->db = (int)db;
-	}
+	if (*q == '\0')
+		return NULL;
+	if (strncmp(q, "?db=", 4) != 0)
+		return "unix URL accepts only the query ?db=N";
+	if ((db = url_number(q + 4, strlen(q + 4), INT_MAX)) == -1)
+		return "db must be a number in 0..2147483647";
+	u->db = (int)db;
 	return NULL;
 }
 

@@ -8,6 +8,8 @@
 #ifndef OMS_URL_H
 #define OMS_URL_H
 
+#include <stddef.h>
+
 #include "err.h"
 
 struct oms_url {
