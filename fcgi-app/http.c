@@ -185,17 +185,26 @@ http_respond(struct http_req *req, int status, const char *content_type,
     const char *extra_headers, const char *body, size_t len)
 {
 	FCGX_Stream *out = req->fcgx->out;
+	char head[512];
+	int n;
 
 	if (req->responded) {
 		log_warnx("second response to one request ignored");
 		return;
 	}
 	req->responded = 1;
-	FCGX_FPrintF(out, "Status: %d %s\r\n", status, http_reason(status));
-	if (content_type != NULL)
-		FCGX_FPrintF(out, "Content-Type: %s\r\n", content_type);
-	FCGX_FPrintF(out, "Content-Length: %zu\r\nCache-Control: no-store\r\n",
-	    len);
+	/* libfcgi's own printf lacks %zu: format the header here. */
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%s%s"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n",
+	    status, http_reason(status),
+	    content_type != NULL ? "Content-Type: " : "",
+	    content_type != NULL ? content_type : "",
+	    content_type != NULL ? "\r\n" : "", len);
+	if (n < 0 || (size_t)n >= sizeof(head)) {
+		log_warnx("response header too long");
+		return;
+	}
+	FCGX_PutStr(head, n, out);
 	if (extra_headers != NULL)
 		FCGX_PutS(extra_headers, out);
 	FCGX_PutS("\r\n", out);

@@ -69,6 +69,12 @@ test_run_atexit() {
 trap 'test_run_atexit' EXIT
 trap 'exit 130' INT TERM
 
+# Runs a test body in a function of its own, so that `return 1` in a body
+# ends the body, not test_expect_success.
+test_eval_() {
+	eval "$1"
+}
+
 # test_expect_success TITLE BODY: eval BODY in this shell (so it can set
 # variables for later tests); chain its commands with && as git's tests do.
 test_expect_success() {
@@ -76,7 +82,7 @@ test_expect_success() {
 	test_count=$((test_count + 1))
 	test_cleanup_now=
 	echo "=== $test_count $title" >>"$test_log"
-	eval "$body" >>"$test_log" 2>&1
+	test_eval_ "$body" >>"$test_log" 2>&1
 	rc=$?
 	if [ -n "$test_cleanup_now" ]; then
 		eval "$test_cleanup_now" >>"$test_log" 2>&1
@@ -120,6 +126,25 @@ test_match() {
 		echo "'$1' does not match /$2/" >&2
 		return 1
 	fi
+}
+
+# test_expect_code CODE CMD...: CMD must exit with CODE.
+test_expect_code() {
+	local want=$1 rc
+	shift
+	"$@"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "expected exit $want, got $rc: $*" >&2
+		return 1
+	fi
+}
+
+# test_skip TITLE REASON: report a test that cannot run in this build; TAP
+# counts it as skipped, never as passed.
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
 }
 
 # retry_until SECONDS CMD...: run CMD until it succeeds, for at most SECONDS.

@@ -1,0 +1,663 @@
+# shellcheck shell=bash
+# t/lib-stack.sh — throwaway redis-server and rabbitmq-server instances.
+#
+# Sourced by bash test scripts (after t/test-lib.sh) and by scripts/up. Each
+# stack lives in one directory (STACK_DIR): its secrets, rendered configs,
+# data, logs and the pid file of every process started for it, under
+# "$STACK_DIR/pids/". Stopping reads those pid files and touches nothing else:
+# no process is ever selected by name. The default ports (6379, 5672, epmd's
+# 4369) are never used; each stack takes free loopback ports and runs its own
+# epmd.
+#
+#   . "$OMS_SRCDIR/t/lib-stack.sh"
+#   stack_init "$TRASH_DIRECTORY/stack"
+#   stack_start_redis && stack_start_rabbitmq
+#   stack_redis_cli ping
+#   stack_rabbitmqctl list_queues -p oms
+#   stack_stop_all
+#
+# Exported after a start: STACK_DIR; STACK_REDIS_PORT, STACK_REDIS_URL;
+# STACK_AMQP_PORT, STACK_AMQP_URL, STACK_RABBIT_NODE, STACK_RABBIT_EPMD_PORT,
+# STACK_RABBIT_DIST_PORT. URLs carry no credentials: stack_redis_url USER and
+# stack_amqp_url USER print URLs with them, stack_secret NAME prints one
+# password and stack_secret_file NAME its path (for NAME_FILE variables; the
+# file holds the password with no trailing newline).
+#
+# Functions return 0 on success and non-zero with a message on stderr
+# otherwise; none of them exits the calling shell.
+
+: "${OMS_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+export OMS_SRCDIR
+
+# Every secret stack_secrets creates: redis-<user> and amqp-<user>.
+STACK_SECRET_NAMES="redis-oms-fcgi redis-oms-worker redis-omsctl
+amqp-oms-fcgi amqp-oms-worker amqp-omsctl amqp-oms-admin"
+
+# Seconds a process may take to stop after SIGTERM before it gets SIGKILL.
+: "${STACK_STOP_TIMEOUT:=15}"
+# Seconds rabbitmq-server may take to start.
+: "${STACK_RABBIT_START_TIMEOUT:=60}"
+
+stack__err() {
+	echo "lib-stack: $*" >&2
+	return 1
+}
+
+stack__need_dir() {
+	if [ -z "${STACK_DIR:-}" ] || [ ! -d "$STACK_DIR/pids" ]; then
+		stack__err "call stack_init DIR first"
+	fi
+}
+
+# Milliseconds since the epoch.
+stack__now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# stack_init DIR: use DIR (created if needed) for this stack; sets and
+# exports STACK_DIR (absolute). On a DIR used before (say by scripts/up, read
+# again by scripts/down) it also exports the ports recorded there.
+stack_init() {
+	local dir=${1:?stack_init DIR}
+	mkdir -p "$dir/pids" "$dir/secrets" || return 1
+	chmod 700 "$dir/secrets" || return 1
+	STACK_DIR=$(cd "$dir" && pwd) || return 1
+	export STACK_DIR
+	if [ -s "$STACK_DIR/redis/port" ]; then
+		STACK_REDIS_PORT=$(cat "$STACK_DIR/redis/port")
+		STACK_REDIS_URL="redis://127.0.0.1:$STACK_REDIS_PORT/0"
+		export STACK_REDIS_PORT STACK_REDIS_URL
+	fi
+	stack__rabbit_load || true
+}
+
+# stack__port_busy PORT: true when something accepts connections on PORT on
+# the IPv4 or IPv6 loopback.
+stack__port_busy() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+	(exec 3<>"/dev/tcp/::1/$1") 2>/dev/null
+}
+
+# stack_free_port [LOW [HIGH]]: print a loopback TCP port in LOW..HIGH
+# (default 20000..59999) that nothing listens on and that this STACK_DIR has
+# not handed out before (recorded in $STACK_DIR/ports).
+stack_free_port() {
+	local lo=${1:-20000} hi=${2:-59999} port try
+	for ((try = 0; try < 500; try++)); do
+		port=$((lo + (${SRANDOM:-$((RANDOM * 32768 + RANDOM))} % (hi - lo + 1))))
+		if [ -n "${STACK_DIR:-}" ] &&
+			grep -qx "$port" "$STACK_DIR/ports" 2>/dev/null; then
+			continue
+		fi
+		stack__port_busy "$port" && continue
+		if [ -n "${STACK_DIR:-}" ]; then
+			echo "$port" >>"$STACK_DIR/ports" || return 1
+		fi
+		echo "$port"
+		return 0
+	done
+	stack__err "no free port in $lo..$hi"
+}
+
+# stack_secrets: create, once, a random password per user in
+# $STACK_DIR/secrets/ (mode 600, 48 hex digits, no trailing newline).
+stack_secrets() {
+	local name file
+	stack__need_dir || return 1
+	for name in $STACK_SECRET_NAMES; do
+		file=$STACK_DIR/secrets/$name
+		[ -s "$file" ] && continue
+		(umask 077 && printf '%s' "$(openssl rand -hex 24)" >"$file.tmp" &&
+			mv "$file.tmp" "$file") || return 1
+	done
+}
+
+# stack_secret NAME: print the password NAME (e.g. redis-omsctl).
+stack_secret() {
+	local file=${STACK_DIR:?}/secrets/${1:?stack_secret NAME}
+	[ -s "$file" ] || stack__err "no secret $1 (stack_secrets first)" || return 1
+	cat "$file"
+}
+
+# stack_secret_file NAME: print the path of the file holding password NAME.
+stack_secret_file() {
+	local file=${STACK_DIR:?}/secrets/${1:?stack_secret_file NAME}
+	[ -s "$file" ] || stack__err "no secret $1 (stack_secrets first)" || return 1
+	echo "$file"
+}
+
+# stack_render TEMPLATE OUT VAR=value...: copy TEMPLATE to OUT replacing each
+# @VAR@ by value (any characters but newline). Fails, leaving no OUT, when an
+# @UPPER_CASE@ placeholder remains.
+stack_render() {
+	local tmpl=${1:?stack_render TEMPLATE OUT VAR=value...} out=${2:?stack_render TEMPLATE OUT VAR=value...}
+	local kv name val script=''
+	shift 2
+	for kv in "$@"; do
+		name=${kv%%=*}
+		val=${kv#*=}
+		[[ $kv == *=* && $name =~ ^[A-Z_][A-Z0-9_]*$ ]] ||
+			stack__err "stack_render: bad assignment '$name'" || return 1
+		[[ $val != *$'\n'* ]] ||
+			stack__err "stack_render: newline in the value of $name" || return 1
+		# Escape what sed's replacement treats specially: \ & and the | delimiter.
+		val=${val//\\/\\\\}
+		val=${val//&/\\&}
+		val=${val//|/\\|}
+		script+="s|@${name}@|${val}|g"$'\n'
+	done
+	sed -e "$script" "$tmpl" >"$out.tmp" || { rm -f "$out.tmp"; return 1; }
+	if grep -nE '@[A-Z_][A-Z0-9_]*@' "$out.tmp" >&2; then
+		rm -f "$out.tmp"
+		stack__err "stack_render: placeholders left in $out (above)"
+		return 1
+	fi
+	mv "$out.tmp" "$out"
+}
+
+# Hex SHA-256 of $1, as Redis ACL files want it ("#<hex>").
+stack__redis_hash() {
+	local sum
+	sum=$(printf '%s' "$1" | sha256sum) || return 1
+	echo "${sum%% *}"
+}
+
+# RabbitMQ's rabbit_password_hashing_sha256 hash of $1:
+# base64(salt ++ sha256(salt ++ password)), with a random 4-byte salt.
+stack__rabbit_hash() {
+	local salt esc
+	salt=$(openssl rand -hex 4) || return 1
+	esc="\\x${salt:0:2}\\x${salt:2:2}\\x${salt:4:2}\\x${salt:6:2}"
+	{
+		printf '%b' "$esc"
+		{ printf '%b' "$esc"; printf '%s' "$1"; } | openssl dgst -sha256 -binary
+	} | base64 -w0
+}
+
+# Start time (clock ticks since boot) of process $1, to tell a process from a
+# later one that reused its pid.
+stack__starttime() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	# shellcheck disable=SC2086 # split the fields on purpose
+	set -- $stat
+	echo "${20}"
+}
+
+# stack__record NAME PID: write $STACK_DIR/pids/NAME.pid (and the start time
+# beside it, NAME.start).
+stack__record() {
+	echo "$2" >"$STACK_DIR/pids/$1.pid" || return 1
+	stack__starttime "$2" >"$STACK_DIR/pids/$1.start" || true
+}
+
+# stack__alive PIDFILE: print the pid and succeed when the process the pid
+# file names still runs (and, when a .start file is beside it, is the same
+# process that was recorded).
+stack__alive() {
+	local file=$1 pid start
+	[ -s "$file" ] || return 1
+	pid=$(head -n 1 "$file")
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	stack__running "$pid" || return 1
+	if [ -s "${file%.pid}.start" ]; then
+		start=$(stack__starttime "$pid") || return 1
+		[ "$start" = "$(cat "${file%.pid}.start")" ] || return 1
+	fi
+	echo "$pid"
+}
+
+# stack__running PID: true while PID runs (an exited process that its
+# parent has not reaped yet, a zombie, counts as gone).
+stack__running() {
+	local stat
+	kill -0 "$1" 2>/dev/null || return 1
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# stack__wait_gone PID DECISECONDS: wait until PID has exited.
+stack__wait_gone() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		stack__running "$1" || return 0
+		sleep 0.1
+	done
+	! stack__running "$1"
+}
+
+# stack_stop_pidfile PIDFILE [SECONDS]: SIGTERM the process, wait up to
+# SECONDS (default STACK_STOP_TIMEOUT), then SIGKILL; remove the pid file.
+# A process already gone is not an error.
+stack_stop_pidfile() {
+	local file=${1:?stack_stop_pidfile PIDFILE} secs=${2:-$STACK_STOP_TIMEOUT} pid
+	if pid=$(stack__alive "$file"); then
+		kill -TERM "$pid" 2>/dev/null
+		if ! stack__wait_gone "$pid" $((secs * 10)); then
+			echo "lib-stack: pid $pid ($file) ignored SIGTERM for ${secs}s: SIGKILL" >&2
+			kill -KILL "$pid" 2>/dev/null
+			stack__wait_gone "$pid" 50 ||
+				stack__err "pid $pid ($file) survives SIGKILL" || return 1
+		fi
+	fi
+	rm -f "$file" "${file%.pid}.start"
+}
+
+# --- Redis -----------------------------------------------------------------
+
+# stack_start_redis: render $STACK_DIR/redis/{users.acl,redis.conf} (the
+# latter includes $OMS_SRCDIR/redis/redis.conf, then sets port, dir, pidfile,
+# logfile, aclfile), start redis-server and wait until omsctl gets PONG.
+# A restart reuses the port and the data. Exports STACK_REDIS_PORT and
+# STACK_REDIS_URL.
+stack_start_redis() {
+	local d port i
+	stack__need_dir && stack_secrets || return 1
+	d=$STACK_DIR/redis
+	mkdir -p "$d/data" && chmod 700 "$d" || return 1
+	if stack__alive "$STACK_DIR/pids/redis.pid" >/dev/null; then
+		stack__err "redis already runs for $STACK_DIR"
+		return 1
+	fi
+	if [ -s "$d/port" ]; then
+		port=$(cat "$d/port")
+	else
+		port=$(stack_free_port) && echo "$port" >"$d/port" || return 1
+	fi
+	(umask 077 && stack_render "$OMS_SRCDIR/redis/users.acl.in" "$d/users.acl" \
+		REDIS_OMS_FCGI_HASH="$(stack__redis_hash "$(stack_secret redis-oms-fcgi)")" \
+		REDIS_OMS_WORKER_HASH="$(stack__redis_hash "$(stack_secret redis-oms-worker)")" \
+		REDIS_OMSCTL_HASH="$(stack__redis_hash "$(stack_secret redis-omsctl)")") || return 1
+	cat >"$d/redis.conf" <<EOF || return 1
+# Written by t/lib-stack.sh: the base config, then this stack's own settings.
+include "$OMS_SRCDIR/redis/redis.conf"
+port $port
+dir "$d/data"
+pidfile "$STACK_DIR/pids/redis.pid"
+logfile "$d/redis.log"
+aclfile "$d/users.acl"
+daemonize yes
+EOF
+	redis-server "$d/redis.conf" </dev/null >>"$d/redis.log" 2>&1 || {
+		tail -n 20 "$d/redis.log" >&2
+		stack__err "redis-server failed to start"
+		return 1
+	}
+	STACK_REDIS_PORT=$port
+	STACK_REDIS_URL="redis://127.0.0.1:$port/0"
+	export STACK_REDIS_PORT STACK_REDIS_URL
+	for ((i = 0; i < 100; i++)); do
+		if [ "$(stack_redis_cli ping 2>/dev/null)" = PONG ] &&
+			[ -s "$STACK_DIR/pids/redis.pid" ]; then
+			stack__record redis "$(cat "$STACK_DIR/pids/redis.pid")"
+			return 0
+		fi
+		sleep 0.1
+	done
+	tail -n 20 "$d/redis.log" >&2
+	stack__err "redis on port $port did not answer PING within 10 s"
+}
+
+# stack_redis_cli_as USER [ARGS...]: redis-cli as USER against this stack's
+# Redis (password through REDISCLI_AUTH, never on the command line).
+stack_redis_cli_as() {
+	local user=${1:?stack_redis_cli_as USER [ARGS...]} pass
+	shift
+	pass=$(stack_secret "redis-$user") || return 1
+	REDISCLI_AUTH=$pass redis-cli -h 127.0.0.1 -p "${STACK_REDIS_PORT:?}" --user "$user" "$@"
+}
+
+# stack_redis_cli [ARGS...]: redis-cli as omsctl.
+stack_redis_cli() {
+	stack_redis_cli_as omsctl "$@"
+}
+
+# stack_redis_url USER: print redis://USER:PASSWORD@127.0.0.1:PORT/0.
+stack_redis_url() {
+	local pass
+	pass=$(stack_secret "redis-${1:?stack_redis_url USER}") || return 1
+	echo "redis://$1:$pass@127.0.0.1:${STACK_REDIS_PORT:?}/0"
+}
+
+# stack_stop_redis: stop this stack's redis-server (SIGTERM: Redis fsyncs the
+# AOF and exits). Already stopped is not an error.
+stack_stop_redis() {
+	stack__need_dir || return 1
+	stack_stop_pidfile "$STACK_DIR/pids/redis.pid"
+}
+
+# stack_restart_redis: stop, then start on the same port and data.
+stack_restart_redis() {
+	stack_stop_redis && stack_start_redis
+}
+
+# --- RabbitMQ --------------------------------------------------------------
+#
+# Debian's /usr/sbin/rabbitmq-server and rabbitmqctl, run as root, switch to
+# the rabbitmq user with `su` (which keeps the environment but sets HOME to
+# /var/lib/rabbitmq, so the node and the CLI share that Erlang cookie). So
+# as root the node's directory is owned by rabbitmq and every directory above
+# it must be traversable by others. Run as another user, the scripts under
+# /usr/lib/rabbitmq/bin are called directly and use that user's cookie.
+
+# stack__rabbit_bin NAME: the rabbitmq script to run as the current user.
+stack__rabbit_bin() {
+	if [ "$(id -u)" = 0 ]; then
+		echo "/usr/sbin/$1"
+	else
+		echo "/usr/lib/rabbitmq/bin/$1"
+	fi
+}
+
+# stack__rabbit_load: read this stack's RabbitMQ ports and node name (chosen
+# by the first start) and export them.
+stack__rabbit_load() {
+	local env=$STACK_DIR/rabbitmq/stack.env
+	[ -s "$env" ] || return 1
+	# shellcheck source=/dev/null
+	. "$env" || return 1
+	STACK_AMQP_URL="amqp://127.0.0.1:$STACK_AMQP_PORT/oms"
+	export STACK_AMQP_PORT STACK_AMQP_URL STACK_RABBIT_NODE \
+		STACK_RABBIT_EPMD_PORT STACK_RABBIT_DIST_PORT STACK_RABBIT_CTL_PORT
+}
+
+# stack__rabbit_env CMD...: run CMD with the environment of this stack's node.
+stack__rabbit_env() {
+	local d=$STACK_DIR/rabbitmq
+	env RABBITMQ_NODENAME="$STACK_RABBIT_NODE" \
+		RABBITMQ_CONF_ENV_FILE="$d/rabbitmq-env.conf" \
+		RABBITMQ_CONFIG_FILE="$d/rabbitmq.conf" \
+		RABBITMQ_ADVANCED_CONFIG_FILE="$d/advanced.config" \
+		RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" \
+		RABBITMQ_MNESIA_BASE="$d/mnesia" \
+		RABBITMQ_LOG_BASE="$d/log" \
+		RABBITMQ_PID_FILE="$d/rabbitmq.pid" \
+		RABBITMQ_DIST_PORT="$STACK_RABBIT_DIST_PORT" \
+		RABBITMQ_CTL_DIST_PORT_MIN="$STACK_RABBIT_CTL_PORT" \
+		RABBITMQ_CTL_DIST_PORT_MAX="$((STACK_RABBIT_CTL_PORT + 10))" \
+		RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+		ERL_EPMD_ADDRESS=127.0.0.1 \
+		ERL_EPMD_PORT="$STACK_RABBIT_EPMD_PORT" \
+		"$@"
+}
+
+# stack__traversable DIR: make DIR and the directories above it searchable
+# by others (the rabbitmq user), changing only those we own that are not.
+stack__traversable() {
+	local dir=$1
+	while [ -n "$dir" ] && [ "$dir" != / ]; do
+		if [ -O "$dir" ] && [ "$(($(stat -c %#a "$dir") & 1))" = 0 ]; then
+			chmod o+x "$dir" || return 1
+		fi
+		dir=${dir%/*}
+	done
+}
+
+# stack_start_rabbitmq: render the config and definitions in
+# $STACK_DIR/rabbitmq, start a private node (own epmd, ports, Mnesia) in the
+# background and wait until it runs. A restart reuses ports, node name and
+# data. Exports STACK_AMQP_PORT, STACK_AMQP_URL, STACK_RABBIT_NODE,
+# STACK_RABBIT_EPMD_PORT, STACK_RABBIT_DIST_PORT; leaves the start time in
+# milliseconds in STACK_RABBIT_START_MS.
+stack_start_rabbitmq() {
+	local d t0 deadline launcher epmd_pid user
+	stack__need_dir && stack_secrets || return 1
+	d=$STACK_DIR/rabbitmq
+	mkdir -p "$d/mnesia" "$d/log" || return 1
+	if stack__alive "$STACK_DIR/pids/rabbitmq.pid" >/dev/null; then
+		stack__err "rabbitmq already runs for $STACK_DIR"
+		return 1
+	fi
+	if ! stack__rabbit_load; then
+		# The CLI's distribution ports are CTL..CTL+10; RabbitMQ wants
+		# them below 65536, hence the lower ranges.
+		STACK_AMQP_PORT=$(stack_free_port) &&
+			STACK_RABBIT_DIST_PORT=$(stack_free_port 20000 44999) &&
+			STACK_RABBIT_EPMD_PORT=$(stack_free_port) &&
+			STACK_RABBIT_CTL_PORT=$(stack_free_port 20000 44999) || return 1
+		STACK_RABBIT_NODE="oms-$STACK_AMQP_PORT@localhost"
+		cat >"$d/stack.env" <<EOF || return 1
+STACK_AMQP_PORT=$STACK_AMQP_PORT
+STACK_RABBIT_DIST_PORT=$STACK_RABBIT_DIST_PORT
+STACK_RABBIT_EPMD_PORT=$STACK_RABBIT_EPMD_PORT
+STACK_RABBIT_CTL_PORT=$STACK_RABBIT_CTL_PORT
+STACK_RABBIT_NODE=$STACK_RABBIT_NODE
+EOF
+		stack__rabbit_load || return 1
+	fi
+	stack_render "$OMS_SRCDIR/rabbitmq/rabbitmq.conf.in" "$d/rabbitmq.conf" \
+		AMQP_PORT="$STACK_AMQP_PORT" DEFINITIONS="$d/definitions.json" || return 1
+	(umask 077 && stack_render "$OMS_SRCDIR/rabbitmq/definitions.json.in" "$d/definitions.json" \
+		AMQP_OMS_FCGI_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-fcgi)")" \
+		AMQP_OMS_WORKER_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-worker)")" \
+		AMQP_OMSCTL_HASH="$(stack__rabbit_hash "$(stack_secret amqp-omsctl)")" \
+		AMQP_OMS_ADMIN_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-admin)")") || return 1
+	echo '[].' >"$d/enabled_plugins" && : >"$d/rabbitmq-env.conf" || return 1
+	rm -f "$d/rabbitmq.pid"
+	if [ "$(id -u)" = 0 ]; then
+		user=rabbitmq
+		chown -R "$user:" "$d" && chmod 750 "$d" && stack__traversable "$STACK_DIR" || return 1
+	fi
+	t0=$(stack__now_ms)
+	# setsid: the node must not get the terminal's or the test's signals.
+	# The launcher (su + the rabbitmq-server script) waits for the node.
+	stack__rabbit_env setsid "$(stack__rabbit_bin rabbitmq-server)" \
+		</dev/null >>"$d/log/startup.log" 2>&1 &
+	launcher=$!
+	echo "$launcher" >"$d/launcher.pid"
+	# The node writes its pid file early in its boot, after it has started
+	# epmd; only then is the CLI asked to wait for the boot to complete.
+	deadline=$((t0 + STACK_RABBIT_START_TIMEOUT * 1000))
+	while [ ! -s "$d/rabbitmq.pid" ] && stack__running "$launcher" &&
+		[ "$(stack__now_ms)" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	# Recorded at once, so that an interrupted wait still stops the node.
+	[ -s "$d/rabbitmq.pid" ] && stack__record rabbitmq "$(cat "$d/rabbitmq.pid")"
+	if [ ! -s "$d/rabbitmq.pid" ] ||
+		! stack_rabbitmqctl wait --timeout $(((deadline - $(stack__now_ms)) / 1000 + 1)) \
+			"$d/rabbitmq.pid" >>"$d/log/wait.log" 2>&1; then
+		tail -n 30 "$d/log/startup.log" "$d/log/wait.log" >&2
+		stack__err "rabbitmq node $STACK_RABBIT_NODE did not start (logs in $d/log)"
+		stack_stop_rabbitmq
+		return 1
+	fi
+	STACK_RABBIT_START_MS=$(($(stack__now_ms) - t0))
+	export STACK_RABBIT_START_MS
+	epmd_pid=$(stack__listener_pid "$STACK_RABBIT_EPMD_PORT")
+	[ -n "$epmd_pid" ] && stack__record rabbitmq-epmd "$epmd_pid"
+	return 0
+}
+
+# stack__listener_pid PORT: the pid of the process listening on loopback
+# TCP PORT (from ss), if any.
+stack__listener_pid() {
+	local line
+	line=$(ss -Hltnp "sport = :$1" 2>/dev/null)
+	[[ $line =~ pid=([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+}
+
+# stack_rabbitmqctl ARGS...: rabbitmqctl against this stack's node. Fails at
+# once when the node does not run: the CLI would otherwise start an epmd of
+# its own on our port, outliving it.
+stack_rabbitmqctl() {
+	stack__need_dir && stack__rabbit_load ||
+		stack__err "no rabbitmq in $STACK_DIR (stack_start_rabbitmq first)" || return 1
+	stack__alive "$STACK_DIR/rabbitmq/rabbitmq.pid" >/dev/null ||
+		stack__err "rabbitmq node $STACK_RABBIT_NODE is not running" || return 1
+	stack__rabbit_env "$(stack__rabbit_bin rabbitmqctl)" -n "$STACK_RABBIT_NODE" "$@"
+}
+
+# stack_amqp_url USER: print amqp://USER:PASSWORD@127.0.0.1:PORT/oms.
+stack_amqp_url() {
+	local pass
+	pass=$(stack_secret "amqp-${1:?stack_amqp_url USER}") || return 1
+	echo "amqp://$1:$pass@127.0.0.1:${STACK_AMQP_PORT:?}/oms"
+}
+
+# stack_stop_rabbitmq: stop this stack's node (SIGTERM is a graceful stop),
+# then its private epmd, and check that none of them is left. Already
+# stopped is not an error.
+stack_stop_rabbitmq() {
+	local d launcher pid ours='' rc=0
+	stack__need_dir || return 1
+	d=$STACK_DIR/rabbitmq
+	stack__rabbit_load || return 0 # never started here
+	pid=$(stack__alive "$STACK_DIR/pids/rabbitmq.pid") && ours="$ours $pid"
+	stack_stop_pidfile "$STACK_DIR/pids/rabbitmq.pid" || rc=1
+	# The launcher (su and the rabbitmq-server script) ends with the node.
+	if [ -s "$d/launcher.pid" ]; then
+		launcher=$(cat "$d/launcher.pid")
+		ours="$ours $launcher"
+		if ! stack__wait_gone "$launcher" 50; then
+			kill -TERM "$launcher" 2>/dev/null
+			stack__wait_gone "$launcher" 50 || rc=1
+		fi
+		rm -f "$d/launcher.pid"
+	fi
+	# Our epmd: ask it to quit (it refuses while a node is registered), then
+	# make sure by pid. It may also be one a CLI call started on our port.
+	ERL_EPMD_ADDRESS=127.0.0.1 epmd -port "$STACK_RABBIT_EPMD_PORT" -kill >/dev/null 2>&1
+	pid=$(stack__listener_pid "$STACK_RABBIT_EPMD_PORT")
+	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = epmd ] &&
+		[ ! -s "$STACK_DIR/pids/rabbitmq-epmd.pid" ]; then
+		stack__record rabbitmq-epmd "$pid"
+	fi
+	pid=$(stack__alive "$STACK_DIR/pids/rabbitmq-epmd.pid") && ours="$ours $pid"
+	stack_stop_pidfile "$STACK_DIR/pids/rabbitmq-epmd.pid" 5 || rc=1
+	for pid in $ours; do
+		if stack__running "$pid"; then
+			stack__err "pid $pid (rabbitmq or its epmd) still runs after the stop"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+# stack_restart_rabbitmq: stop, then start on the same ports and data.
+stack_restart_rabbitmq() {
+	stack_stop_rabbitmq && stack_start_rabbitmq
+}
+
+# --- Everything --------------------------------------------------------------
+
+# stack_retry SECONDS CMD...: run CMD until it succeeds, for at most SECONDS.
+stack_retry() {
+	local deadline=$(($(stack__now_ms) + $1 * 1000))
+	shift
+	until "$@"; do
+		[ "$(stack__now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ------------------------------------------------------------ oms-fcgi, nginx
+
+# stack_start_fcgi [VAR=value...]: starts oms-fcgi (the master; pid file
+# pids/oms-fcgi.pid) on the unix socket $STACK_DIR/fcgi.sock with the
+# Redis/RabbitMQ credentials of the oms-fcgi users, any OMS_* variables of
+# the caller, then the VAR=value arguments. Waits for the socket.
+stack_start_fcgi() {
+	local log="$STACK_DIR/oms-fcgi.log"
+	stack__need_dir && stack_secrets || return 1
+	STACK_FCGI_SOCKET="$STACK_DIR/fcgi.sock"
+	export STACK_FCGI_SOCKET
+	rm -f "$STACK_FCGI_SOCKET"
+	# The socket must be reachable by nginx's workers (user nobody when
+	# nginx starts as root).
+	env OMS_FCGI_LISTEN="$STACK_FCGI_SOCKET" \
+	    OMS_FCGI_SOCKET_MODE=0666 \
+	    OMS_FCGI_PROCESSES="${OMS_FCGI_PROCESSES:-2}" \
+	    OMS_AMQP_URL="${STACK_AMQP_URL:-amqp://127.0.0.1:1/oms}" \
+	    OMS_AMQP_PASSWORD_FILE="$STACK_DIR/secrets/amqp-oms-fcgi" \
+	    OMS_REDIS_URL="${STACK_REDIS_URL:-redis://127.0.0.1:1/0}" \
+	    OMS_REDIS_PASSWORD_FILE="$STACK_DIR/secrets/redis-oms-fcgi" \
+	    "$@" "$OMS_BUILDDIR/oms-fcgi" >>"$log" 2>&1 </dev/null &
+	stack__record oms-fcgi $! || return 1
+	if ! stack_retry 10 test -S "$STACK_FCGI_SOCKET"; then
+		echo "oms-fcgi did not open $STACK_FCGI_SOCKET; its log:" >&2
+		tail -n 20 "$log" >&2
+		return 1
+	fi
+}
+
+# stack_fcgi_pid: the master's pid.
+stack_fcgi_pid() {
+	cat "$STACK_DIR/pids/oms-fcgi.pid"
+}
+
+# stack_fcgi_children: the pids of the master's children, one per line.
+stack_fcgi_children() {
+	ps -o pid= --ppid "$(stack_fcgi_pid)" | tr -d ' ' | sort
+}
+
+# stack_stop_fcgi: SIGTERM to the master, wait for it (at most 12 s).
+stack_stop_fcgi() {
+	stack_stop_pidfile "$STACK_DIR/pids/oms-fcgi.pid" 12
+}
+
+# stack_start_nginx [RATE [BURST [MAX_BODY]]]: renders and starts a
+# private nginx in $STACK_DIR/nginx in front of $STACK_FCGI_SOCKET on
+# STACK_HTTP_PORT (a free port when unset); exports OMS_URL.
+stack_start_nginx() {
+	local dir="$STACK_DIR/nginx" port=${STACK_HTTP_PORT:-} user_line=
+	mkdir -p "$dir/tmp"
+	[ -n "$port" ] || port=$(stack_free_port) || return 1
+	[ "$(id -u)" = 0 ] && user_line="user nobody nogroup;"
+	stack_render "$OMS_SRCDIR/nginx/oms-site.conf.in" "$dir/oms-site.conf" \
+	    HTTP_LISTEN="127.0.0.1:$port" \
+	    FCGI_SOCKET="$STACK_FCGI_SOCKET" \
+	    RATE="${1:-1000}" BURST="${2:-2000}" MAX_BODY="${3:-1m}" \
+	    ACCESS_LOG="$dir/access.log" || return 1
+	stack_render "$OMS_SRCDIR/nginx/nginx.conf.in" "$dir/nginx.conf" \
+	    PREFIX="$dir" USER_LINE="$user_line" \
+	    PID_FILE="$STACK_DIR/pids/nginx.pid" || return 1
+	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+	    >>"$dir/nginx.out" 2>&1 || {
+		echo "nginx failed to start:" >&2
+		tail -n 20 "$dir/error.log" >&2
+		return 1
+	}
+	stack_retry 5 test -s "$STACK_DIR/pids/nginx.pid" || return 1
+	stack__record nginx "$(cat "$STACK_DIR/pids/nginx.pid")" || return 1
+	OMS_URL="http://127.0.0.1:$port"
+	STACK_HTTP_PORT=$port
+	export OMS_URL STACK_HTTP_PORT
+}
+
+stack_stop_nginx() {
+	stack_stop_pidfile "$STACK_DIR/pids/nginx.pid" 10
+}
+
+# stack_wait_ready [SECONDS]: waits until $OMS_URL/readyz answers 200.
+stack_wait_ready() {
+	stack_retry "${1:-30}" curl -fs -o /dev/null "$OMS_URL/readyz"
+}
+
+# stack_sanitizer_reports: prints sanitizer reports found in the logs of
+# the stack's daemons; fails when there is one.
+stack_sanitizer_reports() {
+	! grep -rEl 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+	    "$STACK_DIR"/*.log 2>/dev/null
+}
+
+
+# stack_stop_all: stop every process with a pid file in $STACK_DIR/pids: the
+# others first (nginx, oms-fcgi, oms-worker: the clients), each with SIGTERM
+# and up to 12 s before SIGKILL, then RabbitMQ and Redis.
+stack_stop_all() {
+	local file rc=0
+	stack__need_dir || return 1
+	for file in "$STACK_DIR"/pids/*.pid; do
+		[ -e "$file" ] || continue
+		case ${file##*/} in
+		redis.pid | rabbitmq.pid | rabbitmq-epmd.pid) ;;
+		*) stack_stop_pidfile "$file" 12 || rc=1 ;;
+		esac
+	done
+	stack_stop_rabbitmq || rc=1
+	stack_stop_redis || rc=1
+	return $rc
+}
