@@ -93,8 +93,11 @@ main(int argc, char *argv[])
 
 	log_init("oms-fcgi", LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
 	cfg_defaults(&cfg);
-	if (cfg_load_env(&cfg, err, sizeof(err)) == -1)
-		fatalx("%s", err);
+	if (cfg_load_env(&cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "oms-fcgi: %s\n", err);
+		cfg_clear(&cfg);
+		return 2;
+	}
 
 	while ((ch = getopt_long(argc, argv, "l:n:m:hV", longopts,
 	    NULL)) != -1) {
@@ -123,9 +126,10 @@ main(int argc, char *argv[])
 		case 's':
 			if ((eq = strchr(optarg, '=')) == NULL ||
 			    (size_t)(eq - optarg) >= sizeof(name)) {
-				fprintf(stderr, "oms-fcgi: --set wants "
-				    "NAME=VALUE\n");
-				return 2;
+				snprintf(err, sizeof(err),
+				    "--set wants NAME=VALUE");
+				rc = -1;
+				break;
 			}
 			snprintf(name, sizeof(name), "%.*s",
 			    (int)(eq - optarg), optarg);
@@ -133,6 +137,7 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(stdout);
+			cfg_clear(&cfg);
 			return 0;
 		case 'V':
 			printf("oms-fcgi (%s) %s\n", PACKAGE_NAME,
@@ -140,13 +145,16 @@ main(int argc, char *argv[])
 			if (fault_enabled())
 				printf("built with fault injection (OMS_FAULT)"
 				    "; for tests only\n");
+			cfg_clear(&cfg);
 			return 0;
 		default:
 			usage(stderr);
+			cfg_clear(&cfg);
 			return 2;
 		}
 		if (rc == -1) {
 			fprintf(stderr, "oms-fcgi: %s\n", err);
+			cfg_clear(&cfg);
 			return 2;
 		}
 	}
@@ -154,6 +162,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "oms-fcgi: unexpected argument '%s'\n",
 		    argv[optind]);
 		usage(stderr);
+		cfg_clear(&cfg);
 		return 2;
 	}
 

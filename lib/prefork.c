@@ -141,10 +141,12 @@ static void
 prefork_reap(struct master *m)
 {
 	pid_t pid;
-	int status, i;
+	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((i = prefork_slot_of(m, pid)) == -1)
+		int i = prefork_slot_of(m, pid);
+
+		if (i == -1)
 			continue;
 		int64_t lived = now_ms() - m->slots[i].started_ms;
 		int planned = WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -261,7 +263,6 @@ prefork_run(const struct prefork *pf)
 {
 	struct master m;
 	struct timespec ts;
-	int sig;
 
 	memset(&m, 0, sizeof(m));
 	m.pf = pf;
@@ -284,6 +285,7 @@ prefork_run(const struct prefork *pf)
 
 	for (;;) {
 		int64_t wait = 1000;
+		int sig;
 
 		if (prefork_alive(&m) < pf->nprocs) {
 			wait = m.respawn_at_ms - now_ms();
