@@ -37,6 +37,7 @@ struct mq {
 	char			*password;	/* owned, wiped on free */
 	int			 timeout_ms;
 	amqp_connection_state_t	 conn;		/* NULL: not connected */
+	uint64_t		 next_tag;	/* delivery tag of the next publish */
 	int64_t			 retry_at_ms;
 	int			 backoff_ms;
 	char			 errstr[128];
@@ -185,6 +186,12 @@ mq_connect(struct mq *mq, int *fresh)
 	if (mq_reply(mq, "channel.open", amqp_get_rpc_reply(mq->conn)) !=
 	    OMS_OK)
 		return OMS_EUNAVAIL;
+	/* Publisher confirms: delivery tags count from 1 on this channel. */
+	amqp_confirm_select(mq->conn, MQ_CHANNEL);
+	if (mq_reply(mq, "confirm.select", amqp_get_rpc_reply(mq->conn)) !=
+	    OMS_OK)
+		return OMS_EUNAVAIL;
+	mq->next_tag = 1;
 	mq->backoff_ms = 0;
 	snprintf(mq->errstr, sizeof(mq->errstr), "connected");
 	return OMS_OK;
@@ -207,5 +214,145 @@ mq_check(struct mq *mq)
 		if (fresh)
 			return OMS_EUNAVAIL;
 		mq->retry_at_ms = 0;	/* an old connection: retry now */
+	}
+}
+
+/* Time left until deadline_ms, as a timeval; 0 when past. */
+static int
+mq_time_left(int64_t deadline_ms, struct timeval *tv)
+{
+	int64_t left = deadline_ms - mq_now_ms();
+
+	if (left <= 0)
+		return 0;
+	tv->tv_sec = left / 1000;
+	tv->tv_usec = (left % 1000) * 1000;
+	return 1;
+}
+
+/*
+ * Waits for the confirm of delivery tag `tag`. The broker may first send a
+ * basic.return (the message was unroutable; its content frames follow and
+ * are drained), acks of earlier tags, or a channel/connection close.
+ */
+static enum oms_err
+mq_wait_confirm(struct mq *mq, uint64_t tag)
+{
+	int64_t deadline = mq_now_ms() + mq->timeout_ms;
+	int returned = 0;
+	struct timeval tv;
+	amqp_frame_t frame;
+	amqp_message_t msg;
+	int status;
+
+	for (;;) {
+		if (!mq_time_left(deadline, &tv))
+			return mq_fail(mq, "publish", "no confirm in time");
+		status = amqp_simple_wait_frame_noblock(mq->conn, &frame, &tv);
+		if (status == AMQP_STATUS_TIMEOUT)
+			return mq_fail(mq, "publish", "no confirm in time");
+		if (status != AMQP_STATUS_OK)
+			return mq_fail(mq, "publish", amqp_error_string2(status));
+		if (frame.frame_type != AMQP_FRAME_METHOD)
+			continue;
+
+		switch (frame.payload.method.id) {
+		case AMQP_BASIC_ACK_METHOD: {
+			amqp_basic_ack_t *ack = frame.payload.method.decoded;
+
+			if (ack->delivery_tag < tag)
+				continue;	/* an earlier message's */
+			if (returned)
+				return mq_fail(mq, "publish", "unroutable: "
+				    "no queue is bound for this routing key");
+			return OMS_OK;
+		}
+		case AMQP_BASIC_NACK_METHOD: {
+			amqp_basic_nack_t *nack = frame.payload.method.decoded;
+
+			if (nack->delivery_tag < tag)
+				continue;
+			return mq_fail(mq, "publish", "the broker refused the "
+			    "message (nack)");
+		}
+		case AMQP_BASIC_RETURN_METHOD:
+			returned = 1;
+			if (amqp_read_message(mq->conn, frame.channel, &msg,
+			    0).reply_type != AMQP_RESPONSE_NORMAL)
+				return mq_fail(mq, "publish", "cannot read a "
+				    "returned message");
+			amqp_destroy_message(&msg);
+			continue;
+		case AMQP_CHANNEL_CLOSE_METHOD: {
+			amqp_channel_close_t *c = frame.payload.method.decoded;
+			char why[96];
+
+			snprintf(why, sizeof(why), "channel closed: %u %.*s",
+			    c->reply_code, (int)c->reply_text.len,
+			    (const char *)c->reply_text.bytes);
+			return mq_fail(mq, "publish", why);
+		}
+		case AMQP_CONNECTION_CLOSE_METHOD:
+			return mq_fail(mq, "publish", "connection closed by "
+			    "the broker");
+		default:
+			continue;
+		}
+	}
+}
+
+/* One attempt on the current connection. */
+static enum oms_err
+mq_publish_once(struct mq *mq, const struct mq_message *m)
+{
+	amqp_basic_properties_t props;
+	amqp_bytes_t body;
+	enum oms_err rc;
+	int status;
+
+	memset(&props, 0, sizeof(props));
+	props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG |
+	    AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG |
+	    AMQP_BASIC_TYPE_FLAG | AMQP_BASIC_TIMESTAMP_FLAG |
+	    AMQP_BASIC_APP_ID_FLAG;
+	props.content_type = amqp_cstring_bytes("application/json");
+	props.delivery_mode = 2;	/* persistent */
+	props.message_id = amqp_cstring_bytes(m->message_id);
+	props.type = amqp_cstring_bytes(m->routing_key);
+	props.timestamp = (uint64_t)time(NULL);
+	props.app_id = amqp_cstring_bytes(m->app_id);
+	if (m->correlation_id != NULL) {
+		props._flags |= AMQP_BASIC_CORRELATION_ID_FLAG;
+		props.correlation_id = amqp_cstring_bytes(m->correlation_id);
+	}
+	body.bytes = (void *)(uintptr_t)m->body;
+	body.len = m->len;
+
+	status = amqp_basic_publish(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(OMS_MQ_EXCHANGE),
+	    amqp_cstring_bytes(m->routing_key), 1, 0, &props, body);
+	if (status != AMQP_STATUS_OK)
+		return mq_fail(mq, "publish", amqp_error_string2(status));
+	rc = mq_wait_confirm(mq, mq->next_tag++);
+	if (mq->conn != NULL)
+		amqp_maybe_release_buffers(mq->conn);
+	return rc;
+}
+
+enum oms_err
+mq_publish(struct mq *mq, const struct mq_message *m)
+{
+	int fresh;
+
+	for (;;) {
+		if (mq_connect(mq, &fresh) != OMS_OK)
+			return OMS_EUNAVAIL;
+		if (mq_publish_once(mq, m) == OMS_OK)
+			return OMS_OK;
+		if (fresh)
+			return OMS_EUNAVAIL;
+		/* The broker may have dropped an idle connection: once more,
+		 * on a fresh one (a duplicate is harmless). */
+		mq->retry_at_ms = 0;
 	}
 }

@@ -29,6 +29,24 @@ void		 mq_free(struct mq *mq);
  * exchange exists (a passive declare). OMS_OK or OMS_EUNAVAIL. */
 enum oms_err	 mq_check(struct mq *mq);
 
+/* A command to publish; every string is borrowed. */
+struct mq_message {
+	const char	*routing_key;	/* also the AMQP type, e.g. orders.create */
+	const char	*message_id;	/* the commandId */
+	const char	*correlation_id; /* the request id; may be NULL */
+	const char	*app_id;	/* the publishing program */
+	const char	*body;		/* the JSON envelope */
+	size_t		 len;
+};
+
+/* Publishes msg to OMS_MQ_EXCHANGE as a persistent JSON message with the
+ * mandatory flag, and waits (up to the client's timeout) for the broker's
+ * confirm. Returns OMS_OK only when the broker acked the message and did
+ * not return it as unroutable; otherwise OMS_EUNAVAIL (nack, return,
+ * timeout, broker or network error), in which case the message may or may
+ * not have been enqueued: a retry is a duplicate the consumer ignores. */
+enum oms_err	 mq_publish(struct mq *mq, const struct mq_message *msg);
+
 /* The last error, for logs; never contains the password. */
 const char	*mq_errstr(const struct mq *mq);
 

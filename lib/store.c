@@ -10,6 +10,7 @@
  * turned into enum oms_err here and described in errstr, which never holds
  * the password.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,4 +186,93 @@ store_ping(struct store *st)
 		    r->str : "unexpected reply");
 	freeReplyObject(r);
 	return rc;
+}
+
+void
+store_reply_free(struct store_reply *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nelem; i++)
+		store_reply_free(r->elem[i]);
+	free(r->elem);
+	free(r->str);
+	free(r);
+}
+
+/* Deep-copies a hiredis reply into ours. */
+static struct store_reply *
+store_copy(const redisReply *hr)
+{
+	struct store_reply *r = xcalloc(1, sizeof(*r));
+
+	switch (hr->type) {
+	case REDIS_REPLY_STRING:
+		r->type = STORE_STRING;
+		break;
+	case REDIS_REPLY_STATUS:
+		r->type = STORE_STATUS;
+		break;
+	case REDIS_REPLY_ERROR:
+		r->type = STORE_ERROR;
+		break;
+	case REDIS_REPLY_INTEGER:
+		r->type = STORE_INTEGER;
+		r->integer = hr->integer;
+		return r;
+	case REDIS_REPLY_ARRAY:
+		r->type = STORE_ARRAY;
+		r->nelem = hr->elements;
+		r->elem = xcalloc(hr->elements > 0 ? hr->elements : 1,
+		    sizeof(*r->elem));
+		for (size_t i = 0; i < hr->elements; i++)
+			r->elem[i] = store_copy(hr->element[i]);
+		return r;
+	default:
+		r->type = STORE_NIL;
+		return r;
+	}
+	r->len = hr->len;
+	r->str = xmalloc(hr->len + 1);
+	memcpy(r->str, hr->str, hr->len);
+	r->str[hr->len] = '\0';
+	return r;
+}
+
+/* Takes a hiredis reply (NULL: no answer) and hands out our copy. */
+static enum oms_err
+store_finish(struct store *st, redisReply *hr, struct store_reply **out)
+{
+	*out = NULL;
+	if (hr == NULL)
+		return store_fail(st, "command", st->ctx->errstr);
+	*out = store_copy(hr);
+	freeReplyObject(hr);
+	return OMS_OK;
+}
+
+enum oms_err
+store_cmdv(struct store *st, struct store_reply **out, int argc,
+    const char *const *argv, const size_t *argvlen)
+{
+	*out = NULL;
+	if (store_connect(st) != OMS_OK)
+		return OMS_EUNAVAIL;
+	return store_finish(st, redisCommandArgv(st->ctx, argc,
+	    (const char **)argv, argvlen), out);
+}
+
+enum oms_err
+store_cmd(struct store *st, struct store_reply **out, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *hr;
+
+	*out = NULL;
+	if (store_connect(st) != OMS_OK)
+		return OMS_EUNAVAIL;
+	va_start(ap, fmt);
+	hr = redisvCommand(st->ctx, fmt, ap);
+	va_end(ap);
+	return store_finish(st, hr, out);
 }

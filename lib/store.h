@@ -22,6 +22,41 @@ void		 store_free(struct store *st);
 /* Connects if needed and sends PING. OMS_OK or OMS_EUNAVAIL. */
 enum oms_err	 store_ping(struct store *st);
 
+/* A reply, copied out of hiredis so no other module depends on it. */
+enum store_type {
+	STORE_NIL = 0,
+	STORE_STRING,
+	STORE_INTEGER,
+	STORE_ARRAY,
+	STORE_STATUS,		/* +OK */
+	STORE_ERROR		/* an error reply of Redis, e.g. NOPERM */
+};
+
+struct store_reply {
+	enum store_type		 type;
+	long long		 integer;	/* STORE_INTEGER */
+	char			*str;		/* STRING, STATUS, ERROR; NUL-terminated */
+	size_t			 len;		/* of str, which may hold NULs */
+	struct store_reply	**elem;		/* STORE_ARRAY */
+	size_t			 nelem;
+};
+
+/* Runs one command given as argc strings of argvlen bytes. On OMS_OK *out
+ * is a reply the caller owns (free it with store_reply_free), possibly a
+ * STORE_ERROR that Redis answered. Returns OMS_EUNAVAIL when there was no
+ * answer (not connected, I/O error, timeout: the command may or may not
+ * have run); the connection is then dropped and reopened on next use. */
+enum oms_err	 store_cmdv(struct store *st, struct store_reply **out,
+		    int argc, const char *const *argv, const size_t *argvlen);
+
+/* Like store_cmdv, with a hiredis format string (%s a C string, %b a
+ * pointer and a size_t length, %d, %lld); arguments are never split. */
+enum oms_err	 store_cmd(struct store *st, struct store_reply **out,
+		    const char *fmt, ...);
+
+/* Frees r and everything under it; NULL is a no-op. */
+void		 store_reply_free(struct store_reply *r);
+
 /* The last error, for logs; never contains the password. */
 const char	*store_errstr(const struct store *st);
 

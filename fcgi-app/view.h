@@ -1,0 +1,27 @@
+/*
+ * The API representation of orders and events, built from what Redis holds
+ * (docs/redis.md): the order hash, the pending record of an accepted create,
+ * and entries of the order's event stream.
+ */
+#ifndef OMS_VIEW_H
+#define OMS_VIEW_H
+
+#include <json-c/json.h>
+
+#include "store.h"
+
+/* The order (an owned object) from an HGETALL reply of oms:order:<id>, or
+ * NULL when the reply holds no fields (no such order). */
+struct json_object *view_order_from_hash(const struct store_reply *r);
+
+/* The order (an owned object) from the JSON text of oms:pending:<id>, or
+ * NULL when it does not parse. */
+struct json_object *view_order_from_pending(const char *text, size_t len);
+
+/* One event (owned) from an XRANGE entry [id, [field, value, ...]]. */
+struct json_object *view_event(const struct store_reply *entry);
+
+/* Borrowed string member of an order object, or NULL. */
+const char *view_str(struct json_object *order, const char *key);
+
+#endif
