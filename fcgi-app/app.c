@@ -30,6 +30,14 @@
 static const struct route app_routes[] = {
 	{ "GET",	"/healthz",	handle_healthz },
 	{ "GET",	"/readyz",	handle_readyz },
+	{ "GET",	"/orders",	handle_orders_list },
+	{ "POST",	"/orders",	handle_order_create },
+	{ "GET",	"/orders/{id}",	handle_order_get },
+	{ "PATCH",	"/orders/{id}",	handle_order_update },
+	{ "DELETE",	"/orders/{id}",	handle_order_delete },
+	{ "GET",	"/orders/{id}/events",	  handle_order_events },
+	{ "PATCH",	"/orders/{id}/cancel",	  handle_order_cancel },
+	{ "PATCH",	"/orders/{id}/delivered", handle_order_delivered },
 };
 
 void

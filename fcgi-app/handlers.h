@@ -12,5 +12,13 @@ typedef void handler_fn(struct app *, struct http_req *,
 
 handler_fn	handle_healthz;
 handler_fn	handle_readyz;
+handler_fn	handle_orders_list;
+handler_fn	handle_order_get;
+handler_fn	handle_order_events;
+handler_fn	handle_order_create;
+handler_fn	handle_order_update;
+handler_fn	handle_order_cancel;
+handler_fn	handle_order_delete;
+handler_fn	handle_order_delivered;
 
 #endif

@@ -61,8 +61,9 @@ int		 auth_customer_id_valid(const char *s);
 int		 auth_name_valid(const char *s);
 
 /* Writes the unpadded base64url form of len bytes of in, NUL-terminated,
- * to out. Returns its length, or -1 (out untouched) if outlen is too
- * small. */
+ * to out, which must have room for the padded form and a NUL
+ * (4 * ceil(len / 3) + 1 bytes). Returns its length, or -1 (out
+ * untouched) if outlen is too small. */
 int		 auth_b64url_encode(const unsigned char *in, size_t len,
 		    char *out, size_t outlen);
 

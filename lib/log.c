@@ -45,6 +45,7 @@ static const char *const log_field_names[LOG_FIELD_MAX] = {
 	[LOG_FIELD_REQUEST_ID] = "request_id",
 	[LOG_FIELD_COMMAND_ID] = "command_id",
 	[LOG_FIELD_ORDER_ID] = "order_id",
+	[LOG_FIELD_ACTOR] = "key_id",
 };
 
 static const char *const log_level_names[] = {

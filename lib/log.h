@@ -26,6 +26,7 @@ enum log_field {
 	LOG_FIELD_REQUEST_ID = 0,
 	LOG_FIELD_COMMAND_ID,
 	LOG_FIELD_ORDER_ID,
+	LOG_FIELD_ACTOR,	/* the API key id (never the key) */
 	LOG_FIELD_MAX
 };
 

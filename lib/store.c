@@ -30,7 +30,8 @@ struct store {
 	struct oms_url	 url;		/* owned */
 	char		*user;		/* owned */
 	char		*password;	/* owned, wiped on free; may be NULL */
-	int		 timeout_ms;
+	int		 timeout_ms;	/* for connecting, and the default */
+	int		 cmd_timeout_ms; /* for commands now */
 	redisContext	*ctx;		/* NULL: not connected */
 	int64_t		 retry_at_ms;
 	int		 backoff_ms;
@@ -70,6 +71,7 @@ store_new(const char *url, const char *password, const char *default_user,
 	else if (st->url.password != NULL)
 		st->password = xstrdup(st->url.password);
 	st->timeout_ms = timeout_ms;
+	st->cmd_timeout_ms = timeout_ms;
 	snprintf(st->errstr, sizeof(st->errstr), "not connected");
 	return st;
 }
@@ -158,6 +160,7 @@ store_connect(struct store *st)
 		return store_fail(st, "connect", st->ctx->errstr);
 	if (redisSetTimeout(st->ctx, tv) != REDIS_OK)
 		return store_fail(st, "timeout", st->ctx->errstr);
+	st->cmd_timeout_ms = st->timeout_ms;
 
 	if (st->password != NULL && store_expect_ok(st, "auth",
 	    redisCommand(st->ctx, "AUTH %s %s", st->user, st->password)) !=
@@ -275,4 +278,17 @@ store_cmd(struct store *st, struct store_reply **out, const char *fmt, ...)
 	hr = redisvCommand(st->ctx, fmt, ap);
 	va_end(ap);
 	return store_finish(st, hr, out);
+}
+
+void
+store_set_timeout(struct store *st, int timeout_ms)
+{
+	struct timeval tv;
+
+	if (st->ctx == NULL || timeout_ms == st->cmd_timeout_ms)
+		return;
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	if (redisSetTimeout(st->ctx, tv) == REDIS_OK)
+		st->cmd_timeout_ms = timeout_ms;
 }

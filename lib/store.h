@@ -54,6 +54,10 @@ enum oms_err	 store_cmdv(struct store *st, struct store_reply **out,
 enum oms_err	 store_cmd(struct store *st, struct store_reply **out,
 		    const char *fmt, ...);
 
+/* Sets the socket timeout for the following commands (e.g. longer for a
+ * blocking BLPOP); store_new's timeout_ms is the default. */
+void		 store_set_timeout(struct store *st, int timeout_ms);
+
 /* Frees r and everything under it; NULL is a no-op. */
 void		 store_reply_free(struct store_reply *r);
 

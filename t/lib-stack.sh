@@ -661,3 +661,45 @@ stack_stop_all() {
 	stack_stop_redis || rc=1
 	return $rc
 }
+
+# stack_demo_keys: with this stack's Redis running, create with
+# $OMS_BUILDDIR/omsctl an admin key, a customer key for customer id
+# cus_demo and a shipper key; write them to $STACK_DIR/demo-keys.env (mode
+# 600) as OMS_ADMIN_KEY, OMS_CUSTOMER_KEY, OMS_CUSTOMER_ID and
+# OMS_SHIPPER_KEY, and export them. omsctl's messages go to
+# $STACK_DIR/omsctl.log.
+stack_demo_keys() {
+	local role out key file admin='' customer='' shipper=''
+	local -a extra
+	stack__need_dir || return 1
+	[ -n "${STACK_REDIS_URL:-}" ] ||
+		stack__err "stack_demo_keys: no redis (stack_start_redis first)" || return 1
+	for role in admin customer shipper; do
+		extra=()
+		[ "$role" = customer ] && extra=(--customer-id=cus_demo)
+		out=$(env -u OMS_REDIS_PASSWORD -u OMS_REDIS_URL_FILE \
+			OMS_REDIS_URL="$STACK_REDIS_URL" \
+			OMS_REDIS_PASSWORD_FILE="$STACK_DIR/secrets/redis-omsctl" \
+			"$OMS_BUILDDIR/omsctl" apikey create --role="$role" \
+			"${extra[@]}" --name="demo $role" \
+			2>>"$STACK_DIR/omsctl.log") ||
+			stack__err "stack_demo_keys: omsctl failed (see $STACK_DIR/omsctl.log)" || return 1
+		key=${out%%$'\n'*}
+		[[ $key =~ ^oms_[A-Za-z0-9_-]{43}$ ]] ||
+			stack__err "stack_demo_keys: omsctl printed no key" || return 1
+		case $role in
+		admin) admin=$key ;;
+		customer) customer=$key ;;
+		shipper) shipper=$key ;;
+		esac
+	done
+	file=$STACK_DIR/demo-keys.env
+	(umask 077 && printf 'OMS_ADMIN_KEY=%s\nOMS_CUSTOMER_KEY=%s\nOMS_CUSTOMER_ID=%s\nOMS_SHIPPER_KEY=%s\n' \
+		"$admin" "$customer" cus_demo "$shipper" >"$file.tmp" &&
+		chmod 600 "$file.tmp" && mv "$file.tmp" "$file") || return 1
+	OMS_ADMIN_KEY=$admin
+	OMS_CUSTOMER_KEY=$customer
+	OMS_CUSTOMER_ID=cus_demo
+	OMS_SHIPPER_KEY=$shipper
+	export OMS_ADMIN_KEY OMS_CUSTOMER_KEY OMS_CUSTOMER_ID OMS_SHIPPER_KEY
+}

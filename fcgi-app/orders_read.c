@@ -1,0 +1,204 @@
+/*
+ * orders_read.c — GET /orders, GET /orders/{id}, GET /orders/{id}/events.
+ *
+ * Reads go straight to Redis (DESIGN §1). The listing walks a sorted-set
+ * index newest first (score: createdAt in ms; equal scores in reverse id
+ * order) from an opaque cursor "<ms>:<id>" of the last order returned, so a
+ * page costs O(log N + page) however many orders exist. Filters (status,
+ * deleted orders) are applied while walking; one request examines at most
+ * LIST_SCAN_MAX index entries and then returns what it found with a cursor,
+ * so a rare status never makes a request slow.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "json.h"
+#include "log.h"
+#include "orders.h"
+#include "view.h"
+
+#define LIST_BATCH	100
+#define LIST_SCAN_MAX	1000
+#define EVENTS_MAX	1000
+
+void
+handle_order_get(struct app *app, struct http_req *req,
+    const struct route_match *m)
+{
+	struct oms_principal who;
+	struct json_object *order;
+	char id[OMS_ID_MAX + 1];
+
+	if (orders_authenticate(app, req, ROLES_ANY, &who) == -1 ||
+	    orders_path_id(req, m, id) == -1 ||
+	    orders_load_visible(app, req, &who, id, &order) == -1)
+		return;
+	http_respond_json(req, 200, NULL, order);
+	json_object_put(order);
+}
+
+void
+handle_order_events(struct app *app, struct http_req *req,
+    const struct route_match *m)
+{
+	struct oms_principal who;
+	struct json_object *order, *doc, *items;
+	struct store_reply *r;
+	char id[OMS_ID_MAX + 1];
+
+	if (orders_authenticate(app, req, ROLES_CUSTOMER | ROLES_ADMIN,
+	    &who) == -1 || orders_path_id(req, m, id) == -1 ||
+	    orders_load_visible(app, req, &who, id, &order) == -1)
+		return;
+	json_object_put(order);
+
+	if (store_cmd(app->store, &r, "XRANGE oms:order:%s:events - + COUNT %d",
+	    id, EVENTS_MAX) != OMS_OK) {
+		orders_unavailable(req, "Redis", store_errstr(app->store));
+		return;
+	}
+	doc = json_object_new_object();			/* owned */
+	items = json_object_new_array();		/* put into doc */
+	json_add_str(doc, "orderId", id);
+	if (r->type == STORE_ARRAY)
+		for (size_t i = 0; i < r->nelem; i++)
+			json_object_array_add(items, view_event(r->elem[i]));
+	store_reply_free(r);
+	json_object_object_add(doc, "items", items);
+	http_respond_json(req, 200, NULL, doc);
+	json_object_put(doc);
+}
+
+/* Splits a cursor "<ms>:<id>". Returns 0, or -1 if it is not one. */
+static int
+list_cursor_parse(const char *cursor, long long *ms, const char **id)
+{
+	char *end;
+
+	*ms = strtoll(cursor, &end, 10);
+	if (end == cursor || *end != ':' || *ms < 0 || end[1] == '\0' ||
+	    !order_id_valid(end + 1, strlen(end + 1)))
+		return -1;
+	*id = end + 1;
+	return 0;
+}
+
+/* Whether the listed order passes the query's filters. */
+static int
+list_keep(struct json_object *order, const struct order_list_query *q)
+{
+	struct json_object *del;
+
+	if (json_object_object_get_ex(order, "isDeleted", &del) &&
+	    json_object_get_boolean(del) && !q->include_deleted)
+		return 0;
+	return q->status == OMS_STATUS_NONE || orders_status(order) == q->status;
+}
+
+void
+handle_orders_list(struct app *app, struct http_req *req,
+    const struct route_match *m)
+{
+	struct oms_principal who;
+	struct order_list_query q;
+	struct order_errors errs;
+	struct json_object *doc, *items;
+	char key[128], max[32], next[ORDER_CURSOR_MAX + 1] = "";
+	const char *after_id = NULL;
+	long long after_ms = -1;
+	long offset = 0, scanned = 0, found = 0;
+	int more = 1;
+
+	(void)m;
+	if (orders_authenticate(app, req, ROLES_CUSTOMER | ROLES_ADMIN,
+	    &who) == -1)
+		return;
+	order_errors_init(&errs);
+	if (order_parse_list_query(req->query, &q, &errs) != OMS_OK) {
+		orders_invalid(req, &errs);
+		return;
+	}
+	if (q.cursor[0] != '\0' &&
+	    list_cursor_parse(q.cursor, &after_ms, &after_id) == -1) {
+		order_errors_add(&errs, "?cursor", "not a cursor this service "
+		    "returned");
+		orders_invalid(req, &errs);
+		return;
+	}
+	if (who.role == AUTH_ROLE_CUSTOMER) {
+		if (q.include_deleted || (q.customer_id[0] != '\0' &&
+		    strcmp(q.customer_id, who.customer_id) != 0)) {
+			http_problem(req, 403, "forbidden", "Forbidden",
+			    "Customers list their own orders, without deleted "
+			    "ones.", NULL, NULL);
+			return;
+		}
+		snprintf(key, sizeof(key), "oms:customer:%s:orders",
+		    who.customer_id);
+	} else if (q.customer_id[0] != '\0')
+		snprintf(key, sizeof(key), "oms:customer:%s:orders",
+		    q.customer_id);
+	else
+		snprintf(key, sizeof(key), "oms:orders");
+	if (after_ms >= 0)
+		snprintf(max, sizeof(max), "%lld", after_ms);
+	else
+		snprintf(max, sizeof(max), "+inf");
+
+	doc = json_object_new_object();			/* owned */
+	items = json_object_new_array();		/* put into doc */
+	while (more && found < q.limit && scanned < LIST_SCAN_MAX) {
+		struct store_reply *r;
+
+		if (store_cmd(app->store, &r, "ZREVRANGEBYSCORE %s %s -inf "
+		    "WITHSCORES LIMIT %ld %d", key, max, offset, LIST_BATCH) !=
+		    OMS_OK || r->type != STORE_ARRAY) {
+			store_reply_free(r);
+			json_object_put(doc);
+			orders_unavailable(req, "Redis",
+			    store_errstr(app->store));
+			return;
+		}
+		more = r->nelem == 2 * LIST_BATCH;
+		offset += LIST_BATCH;
+		for (size_t i = 0; i + 1 < r->nelem && found < q.limit &&
+		    scanned < LIST_SCAN_MAX; i += 2) {
+			const char *oid = r->elem[i]->str;
+			long long ms = strtoll(r->elem[i + 1]->str, NULL, 10);
+			struct store_reply *h;
+			struct json_object *order;
+
+			if (after_id != NULL && ms == after_ms &&
+			    strcmp(oid, after_id) >= 0)
+				continue;	/* returned on an earlier page */
+			scanned++;
+			snprintf(next, sizeof(next), "%lld:%s", ms, oid);
+			if (store_cmd(app->store, &h, "HGETALL oms:order:%s",
+			    oid) != OMS_OK) {
+				store_reply_free(r);
+				json_object_put(doc);
+				orders_unavailable(req, "Redis",
+				    store_errstr(app->store));
+				return;
+			}
+			order = view_order_from_hash(h);
+			store_reply_free(h);
+			if (order != NULL && list_keep(order, &q)) {
+				json_object_array_add(items, order);
+				found++;
+			} else
+				json_object_put(order);
+		}
+		if (found >= q.limit || scanned >= LIST_SCAN_MAX)
+			more = 1;	/* stopped early: maybe more */
+		else if (!more)
+			next[0] = '\0';	/* walked to the end */
+		store_reply_free(r);
+	}
+	json_object_object_add(doc, "items", items);
+	json_add_str(doc, "nextCursor", more && next[0] != '\0' ? next : NULL);
+	http_respond_json(req, 200, NULL, doc);
+	json_object_put(doc);
+}
