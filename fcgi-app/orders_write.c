@@ -390,8 +390,11 @@ handle_order_create(struct app *app, struct http_req *req,
 		goto done;
 	}
 
-	uuid_v7(id);
-	uuid_v7(command_id);
+	if (uuid_v7(id) != OMS_OK || uuid_v7(command_id) != OMS_OK) {
+		http_problem(req, 503, "unavailable", "Service Unavailable",
+		    "No randomness for ids.", "Retry-After: 1\r\n", NULL);
+		goto done;
+	}
 	command_time_now(issued_at);
 	log_set_field(LOG_FIELD_ORDER_ID, id);
 	if (idem_key != NULL && write_idem_claim(app, req, &im,
@@ -510,7 +513,11 @@ write_order_command(struct app *app, struct http_req *req,
 		goto done;
 	}
 	cmd->type = ws->type;
-	uuid_v7(cmd->command_id);
+	if (uuid_v7(cmd->command_id) != OMS_OK) {
+		http_problem(req, 503, "unavailable", "Service Unavailable",
+		    "No randomness for ids.", "Retry-After: 1\r\n", NULL);
+		goto done;
+	}
 	snprintf(cmd->order_id, sizeof(cmd->order_id), "%s", id);
 	command_time_now(cmd->issued_at);
 	write_actor(cmd, &who);

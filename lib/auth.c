@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "auth.h"
+#include "digest.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -103,9 +104,10 @@ auth_key_generate(char out[AUTH_KEY_SIZE])
 	unsigned char raw[AUTH_KEY_RAW];
 	char b64[AUTH_KEY_RAW / 3 * 4 + 8];	/* padded form, before trimming */
 	size_t got = 0, plen = sizeof(AUTH_KEY_PREFIX) - 1;
-	ssize_t n;
 
 	while (got < sizeof(raw)) {
+		ssize_t n;
+
 		if ((n = getrandom(raw + got, sizeof(raw) - got, 0)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -126,15 +128,7 @@ auth_key_generate(char out[AUTH_KEY_SIZE])
 int
 auth_key_hash(const char *key, char hex[AUTH_HASH_SIZE])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen * 2 != AUTH_HASH_LEN)
-		return -1;
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return 0;
+	return digest_sha256_hex(key, strlen(key), hex);
 }
 
 enum oms_err
@@ -163,12 +157,31 @@ auth_check(struct store *st, enum oms_err rc, struct store_reply *r,
 	return rc;
 }
 
+/* Runs fmt (one %s: arg) and wants an array reply in *out (the caller
+ * frees it). OMS_OK, or OMS_EUNAVAIL (logged when Redis answered). */
+static enum oms_err
+auth_array(struct store *st, struct store_reply **out, const char *fmt,
+    const char *arg)
+{
+	enum oms_err rc = store_cmd(st, out, fmt, arg);
+
+	if (rc == OMS_OK && (*out)->type != STORE_ARRAY) {
+		log_warnx("redis %.*s: %s", (int)strcspn(fmt, " "), fmt,
+		    (*out)->type == STORE_ERROR ? (*out)->str :
+		    "unexpected reply");
+		store_reply_free(*out);
+		*out = NULL;
+		rc = OMS_EUNAVAIL;
+	}
+	return rc;
+}
+
 /* Fills info from an HGETALL reply. Returns 1, 0 for no record, -1 for
  * a record that is not one of ours. */
 static int
 auth_record(const struct store_reply *r, struct auth_key_info *info)
 {
-	const char *f, *v, *role = "";
+	const char *role = "";
 
 	if (r->type != STORE_ARRAY || r->nelem % 2 != 0)
 		return -1;
@@ -176,11 +189,11 @@ auth_record(const struct store_reply *r, struct auth_key_info *info)
 		return 0;
 	info->customer_id[0] = info->name[0] = info->created_at[0] = '\0';
 	for (size_t i = 0; i < r->nelem; i += 2) {
+		const char *f = r->elem[i]->str, *v = r->elem[i + 1]->str;
+
 		if (r->elem[i]->type != STORE_STRING ||
 		    r->elem[i + 1]->type != STORE_STRING)
 			return -1;
-		f = r->elem[i]->str;
-		v = r->elem[i + 1]->str;
 		if (strcmp(f, "role") == 0)
 			role = v;
 		else if (strcmp(f, "customerId") == 0 &&
@@ -218,9 +231,9 @@ auth_lookup(struct store *st, const char *authorization,
 	if (found == -1)
 		return OMS_EINTERNAL;
 	memcpy(info.id, info.hash, AUTH_ID_LEN);
-	rc = store_cmd(st, &r, "HGETALL oms:apikey:%s", info.hash);
-	if (rc != OMS_OK || r->type == STORE_ERROR)
-		return auth_check(st, rc, r, "HGETALL");
+	if ((rc = auth_array(st, &r, "HGETALL oms:apikey:%s", info.hash)) !=
+	    OMS_OK)
+		return rc;
 	found = auth_record(r, &info);
 	store_reply_free(r);
 	if (found == -1)
@@ -337,10 +350,8 @@ auth_find(struct store *st, const char *prefix, char hash[AUTH_HASH_SIZE])
 	size_t n = strlen(prefix), hits = 0;
 	enum oms_err rc;
 
-	rc = store_cmd(st, &r, "SMEMBERS " AUTH_SET);
-	if (rc != OMS_OK || r->type != STORE_ARRAY)
-		return auth_check(st, rc == OMS_OK && r->type != STORE_ERROR ?
-		    OMS_EUNAVAIL : rc, r, "SMEMBERS");
+	if ((rc = auth_array(st, &r, "SMEMBERS %s", AUTH_SET)) != OMS_OK)
+		return rc;
 	for (size_t i = 0; i < r->nelem; i++)
 		if (r->elem[i]->len == AUTH_HASH_LEN &&
 		    strncmp(r->elem[i]->str, prefix, n) == 0 && hits++ == 0)
@@ -401,20 +412,15 @@ auth_list(struct store *st, struct auth_key_info **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	rc = store_cmd(st, &set, "SMEMBERS " AUTH_SET);
-	if (rc != OMS_OK || set->type != STORE_ARRAY)
-		return auth_check(st, rc == OMS_OK && set->type != STORE_ERROR ?
-		    OMS_EUNAVAIL : rc, set, "SMEMBERS");
+	if ((rc = auth_array(st, &set, "SMEMBERS %s", AUTH_SET)) != OMS_OK)
+		return rc;
 	v = xcalloc(set->nelem > 0 ? set->nelem : 1, sizeof(*v));
 	for (size_t i = 0; i < set->nelem && rc == OMS_OK; i++) {
 		if (set->elem[i]->len != AUTH_HASH_LEN)
 			continue;
-		rc = store_cmd(st, &r, "HGETALL oms:apikey:%s",
-		    set->elem[i]->str);
-		if (rc != OMS_OK || r->type == STORE_ERROR) {
-			rc = auth_check(st, rc, r, "HGETALL");
+		if ((rc = auth_array(st, &r, "HGETALL oms:apikey:%s",
+		    set->elem[i]->str)) != OMS_OK)
 			break;
-		}
 		memcpy(v[*n].hash, set->elem[i]->str, AUTH_HASH_SIZE);
 		memcpy(v[*n].id, v[*n].hash, AUTH_ID_LEN);
 		if ((found = auth_record(r, &v[*n])) == 1)

@@ -153,12 +153,15 @@ command_encode(const struct oms_command *cmd, char **out, size_t *len,
 	return OMS_OK;
 }
 
-/* Writes "pointer: detail" to err and returns OMS_EINVAL. */
+/* Writes "pointer: detail" to err, or "the message detail" for the root,
+ * and returns OMS_EINVAL. */
 static enum oms_err
 command_fail(char *err, size_t errlen, const char *pointer,
     const char *detail)
 {
-	if (err != NULL && errlen > 0)
+	if (err != NULL && errlen > 0 && pointer[0] == '\0')
+		snprintf(err, errlen, "the message %s", detail);
+	else if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s: %s", pointer, detail);
 	return OMS_EINVAL;
 }
@@ -334,8 +337,12 @@ command_decode(const char *body, size_t len, struct oms_command *out,
 	enum oms_err		 r;
 
 	memset(out, 0, sizeof(*out));
-	if (json_parse_strict(body, len, &root, why, sizeof(why)) != OMS_OK)
-		return command_fail(err, errlen, "", why);
+	if (json_parse_strict(body, len, &root, why, sizeof(why)) != OMS_OK) {
+		char	 detail[160];
+
+		snprintf(detail, sizeof(detail), "is malformed JSON: %s", why);
+		return command_fail(err, errlen, "", detail);
+	}
 	if (!json_object_is_type(root, json_type_object))
 		r = command_fail(err, errlen, "", "must be a JSON object");
 	else if ((r = command_head(root, out, err, errlen)) == OMS_OK &&

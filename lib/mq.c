@@ -356,3 +356,68 @@ mq_publish(struct mq *mq, const struct mq_message *m)
 		mq->retry_at_ms = 0;
 	}
 }
+
+/* An owned copy of bytes b as a C string ("" for none). */
+static char *
+mq_strdup_bytes(amqp_bytes_t b, int present)
+{
+	return present ? xstrndup(b.bytes, b.len) : xstrdup("");
+}
+
+void
+mq_received_clear(struct mq_received *m)
+{
+	free(m->routing_key);
+	free(m->message_id);
+	free(m->correlation_id);
+	free(m->type);
+	free(m->app_id);
+	free(m->content_type);
+	free(m->body);
+	memset(m, 0, sizeof(*m));
+}
+
+enum oms_err
+mq_get(struct mq *mq, const char *queue, struct mq_received *out)
+{
+	amqp_rpc_reply_t r;
+	amqp_message_t msg;
+	amqp_basic_get_ok_t *ok;
+	amqp_basic_properties_t *p;
+	int fresh;
+
+	memset(out, 0, sizeof(*out));
+	if (mq_connect(mq, &fresh) != OMS_OK)
+		return OMS_EUNAVAIL;
+	r = amqp_basic_get(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(queue), 1);
+	if (mq_reply(mq, "basic.get", r) != OMS_OK)
+		return OMS_EUNAVAIL;
+	if (r.reply.id == AMQP_BASIC_GET_EMPTY_METHOD)
+		return OMS_ENOTFOUND;
+	ok = r.reply.decoded;
+	out->routing_key = mq_strdup_bytes(ok->routing_key, 1);
+	if (mq_reply(mq, "read message", amqp_read_message(mq->conn,
+	    MQ_CHANNEL, &msg, 0)) != OMS_OK) {
+		mq_received_clear(out);
+		return OMS_EUNAVAIL;
+	}
+	p = &msg.properties;
+	out->message_id = mq_strdup_bytes(p->message_id,
+	    p->_flags & AMQP_BASIC_MESSAGE_ID_FLAG);
+	out->correlation_id = mq_strdup_bytes(p->correlation_id,
+	    p->_flags & AMQP_BASIC_CORRELATION_ID_FLAG);
+	out->type = mq_strdup_bytes(p->type, p->_flags & AMQP_BASIC_TYPE_FLAG);
+	out->app_id = mq_strdup_bytes(p->app_id,
+	    p->_flags & AMQP_BASIC_APP_ID_FLAG);
+	out->content_type = mq_strdup_bytes(p->content_type,
+	    p->_flags & AMQP_BASIC_CONTENT_TYPE_FLAG);
+	out->delivery_mode = p->_flags & AMQP_BASIC_DELIVERY_MODE_FLAG ?
+	    p->delivery_mode : 0;
+	out->timestamp = p->_flags & AMQP_BASIC_TIMESTAMP_FLAG ?
+	    p->timestamp : 0;
+	out->body = xstrndup(msg.body.bytes, msg.body.len);
+	out->len = msg.body.len;
+	amqp_destroy_message(&msg);
+	amqp_maybe_release_buffers(mq->conn);
+	return OMS_OK;
+}

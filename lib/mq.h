@@ -7,6 +7,9 @@
 #ifndef OMS_MQ_H
 #define OMS_MQ_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "err.h"
 
 #define OMS_MQ_EXCHANGE		"oms.commands"
@@ -46,6 +49,29 @@ struct mq_message {
  * timeout, broker or network error), in which case the message may or may
  * not have been enqueued: a retry is a duplicate the consumer ignores. */
 enum oms_err	 mq_publish(struct mq *mq, const struct mq_message *msg);
+
+/* A message taken from a queue; every string is owned and NUL-terminated
+ * ("" when the property was absent). */
+struct mq_received {
+	char		*routing_key;
+	char		*message_id;
+	char		*correlation_id;
+	char		*type;
+	char		*app_id;
+	char		*content_type;
+	int		 delivery_mode;		/* 2: persistent */
+	uint64_t	 timestamp;
+	char		*body;
+	size_t		 len;
+};
+
+/* Takes one message from queue (basic.get, acknowledged on receipt: for
+ * tools and tests, not for consumers). Returns OMS_OK with *out filled
+ * (free it with mq_received_clear), OMS_ENOTFOUND when the queue is
+ * empty, or OMS_EUNAVAIL. */
+enum oms_err	 mq_get(struct mq *mq, const char *queue,
+		    struct mq_received *out);
+void		 mq_received_clear(struct mq_received *m);
 
 /* The last error, for logs; never contains the password. */
 const char	*mq_errstr(const struct mq *mq);

@@ -63,12 +63,14 @@ order_errors_add(struct order_errors *errs, const char *pointer,
 struct json_object *
 order_errors_to_json(const struct order_errors *errs)
 {
-	struct json_object	*arr, *o;	/* owned; o is given to arr */
+	struct json_object	*arr;	/* owned */
 	size_t			 i;
 
 	if ((arr = json_object_new_array()) == NULL)
 		fatalx("order: out of memory");
 	for (i = 0; i < errs->n; i++) {
+		struct json_object *o;	/* owned, then given to arr */
+
 		if ((o = json_object_new_object()) == NULL)
 			fatalx("order: out of memory");
 		json_add_str(o, "pointer", errs->e[i].pointer);
@@ -228,7 +230,7 @@ static void
 order_check_items(struct json_object *obj, const char *prefix,
     struct oms_order_input *out, struct order_errors *errs)
 {
-	struct json_object	*arr, *item;	/* borrowed */
+	struct json_object	*arr;	/* borrowed */
 	struct oms_item		 scratch;
 	char			 ptr[ORDER_PTR_MAX];
 	size_t			 i, n;
@@ -242,7 +244,8 @@ order_check_items(struct json_object *obj, const char *prefix,
 	if (n == 0 || n > OMS_ITEMS_MAX)
 		order_fail(errs, prefix, "items", "must hold 1 to 100 items");
 	for (i = 0; i < n; i++) {
-		item = json_object_array_get_idx(arr, i);
+		struct json_object *item = json_object_array_get_idx(arr, i);
+
 		snprintf(ptr, sizeof(ptr), "%s/items/%zu", prefix, i);
 		if (!json_object_is_type(item, json_type_object)) {
 			order_errors_add(errs, ptr, "must be an object");
@@ -411,7 +414,7 @@ order_new_object(void)
 struct json_object *
 order_input_to_json(const struct oms_order_input *in)
 {
-	struct json_object	*o, *arr, *it;	/* owned; given to o, arr */
+	struct json_object	*o, *arr;	/* owned; arr is given to o */
 	size_t			 i;
 
 	o = order_new_object();
@@ -422,7 +425,8 @@ order_input_to_json(const struct oms_order_input *in)
 	if ((arr = json_object_new_array()) == NULL)
 		fatalx("order: out of memory");
 	for (i = 0; i < in->nitems && i < OMS_ITEMS_MAX; i++) {
-		it = order_new_object();
+		struct json_object *it = order_new_object();	/* to arr */
+
 		json_add_str(it, "productId", in->items[i].product_id);
 		json_add_str(it, "variantId", in->items[i].variant_id);
 		json_add_int(it, "quantity", in->items[i].quantity);

@@ -58,10 +58,10 @@ query_decode(const char *s, size_t len, char *dst, size_t size)
 {
 	size_t	 i, n = 0;
 	int	 hi, lo;
-	char	 c;
 
 	for (i = 0; i < len; i++) {
-		c = s[i];
+		char	 c = s[i];
+
 		if (c == '+')
 			c = ' ';
 		else if (c == '%') {

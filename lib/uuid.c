@@ -33,9 +33,9 @@ static struct {
 static int
 uuid_random(unsigned char *buf, size_t n)
 {
-	ssize_t	 r;
-
 	while (n > 0) {
+		ssize_t	 r;
+
 		if ((r = getrandom(buf, n, 0)) == -1) {
 			if (errno == EINTR)
 				continue;

@@ -30,7 +30,7 @@
 export OMS_SRCDIR
 
 # Every secret stack_secrets creates: redis-<user> and amqp-<user>.
-STACK_SECRET_NAMES="redis-oms-fcgi redis-oms-worker redis-omsctl
+STACK_SECRET_NAMES="redis-default redis-oms-fcgi redis-oms-worker redis-omsctl
 amqp-oms-fcgi amqp-oms-worker amqp-omsctl amqp-oms-admin"
 
 # Seconds a process may take to stop after SIGTERM before it gets SIGKILL.
@@ -267,6 +267,7 @@ stack_start_redis() {
 		port=$(stack_free_port) && echo "$port" >"$d/port" || return 1
 	fi
 	(umask 077 && stack_render "$OMS_SRCDIR/redis/users.acl.in" "$d/users.acl" \
+		REDIS_DEFAULT_HASH="$(stack__redis_hash "$(stack_secret redis-default)")" \
 		REDIS_OMS_FCGI_HASH="$(stack__redis_hash "$(stack_secret redis-oms-fcgi)")" \
 		REDIS_OMS_WORKER_HASH="$(stack__redis_hash "$(stack_secret redis-oms-worker)")" \
 		REDIS_OMSCTL_HASH="$(stack__redis_hash "$(stack_secret redis-omsctl)")") || return 1

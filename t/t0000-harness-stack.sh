@@ -127,13 +127,19 @@ test_expect_success 'omsctl inspects with SCAN but not KEYS or CONFIG' '
 '
 
 test_expect_success 'redis restarts on the same port and keeps its data (AOF)' '
+	printf "MULTI\nHSET oms:multi:1 f v\nSADD oms:multi:set a\nEXEC\n" |
+	    redis_as omsctl >multi.out &&
+	test_eq "$(redis_as omsctl hget oms:multi:1 f)" v &&
 	port=$STACK_REDIS_PORT &&
 	old=$(cat "$STACK_DIR/pids/redis.pid") &&
 	stack_restart_redis &&
 	test_eq "$STACK_REDIS_PORT" "$port" &&
 	! stack__running "$old" &&
 	test_eq "$(redis_as omsctl hget oms:order:o1 status)" created &&
-	test_eq "$(redis_as oms-worker fcall omstest_ping 0)" pong
+	test_eq "$(redis_as oms-worker fcall omstest_ping 0)" pong &&
+	test_eq "$(redis_as omsctl hget oms:multi:1 f)" v &&
+	test_eq "$(redis_as omsctl sismember oms:multi:set a)" 1 &&
+	! grep -q NOPERM "$STACK_DIR/redis/redis.log"
 '
 
 test_expect_success 'rabbitmq starts privately (own epmd, loopback ports)' '

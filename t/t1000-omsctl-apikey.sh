@@ -45,13 +45,13 @@ sha() {
 usage_error() {
 	local pat=$1
 	shift
-	test_expect_code 2 omsctl "$@" >out 2>err &&
-	test_eq "$(cat out)" "" "stdout of omsctl $*" &&
-	grep -Eq -- "$pat" err || {
+	if ! test_expect_code 2 omsctl "$@" >out 2>err ||
+		! test_eq "$(cat out)" "" "stdout of omsctl $*" ||
+		! grep -Eq -- "$pat" err; then
 		echo "stderr of omsctl $*:" >&2
 		cat err >&2
 		return 1
-	}
+	fi
 }
 
 # no_sanitizer_report FILE...: no ASan/UBSan report in omsctl's stderr.
@@ -110,7 +110,9 @@ test_expect_success 'usage errors exit 2 with a message (no Redis needed)' '
 	usage_error "exactly one key id" apikey revoke &&
 	usage_error "exactly one key id" apikey revoke 0123456789ab 0123456789ab &&
 	usage_error "neither a key id" apikey revoke 0123 &&
-	usage_error "neither a key id" apikey revoke not-hex-at-all
+	usage_error "neither a key id" apikey revoke not-hex-at-all &&
+	usage_error "malformed API key" apikey revoke oms_short &&
+	! grep -q oms_short err
 '
 
 test_expect_success 'a bad OMS_REDIS_URL is a usage error' '

@@ -75,7 +75,7 @@ START_TEST(test_name)
 END_TEST
 
 /* RFC 4648 section 10, padding removed. */
-static const struct { const char *in, *out; } b64_vectors[] = {
+static const char *const b64_vectors[][2] = {
 	{ "", "" }, { "f", "Zg" }, { "fo", "Zm8" }, { "foo", "Zm9v" },
 	{ "foob", "Zm9vYg" }, { "fooba", "Zm9vYmE" }, { "foobar", "Zm9vYmFy" },
 };
@@ -83,13 +83,13 @@ static const struct { const char *in, *out; } b64_vectors[] = {
 START_TEST(test_b64url_vectors)
 {
 	char out[16];
-	const char *in = b64_vectors[_i].in;
+	const char *in = b64_vectors[_i][0];
 	int n;
 
 	n = auth_b64url_encode((const unsigned char *)in, strlen(in), out,
 	    sizeof(out));
-	ck_assert_int_eq(n, (int)strlen(b64_vectors[_i].out));
-	ck_assert_str_eq(out, b64_vectors[_i].out);
+	ck_assert_int_eq(n, (int)strlen(b64_vectors[_i][1]));
+	ck_assert_str_eq(out, b64_vectors[_i][1]);
 }
 END_TEST
 

@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# t/lib-orders.sh — helpers for the tests of the order API (family 2+):
+# requests through nginx with a role's key, and what they answered.
+#
+#   api ROLE METHOD PATH [BODY [HEADER...]]
+#     ROLE is admin, customer, shipper, other (a second customer), revoked,
+#     none (no Authorization) or a literal "Bearer ..." value. Writes the
+#     status to $TRASH_DIRECTORY/api.status, headers to api.h, body to
+#     api.b, and prints the status.
+#   api_json FIELD: the string or number FIELD of the last body (jq).
+
+api() {
+	local role=$1 method=$2 path=$3 body=${4-} auth
+	shift 3
+	[ $# -gt 0 ] && shift
+	case $role in
+	admin) auth="Bearer $OMS_ADMIN_KEY" ;;
+	customer) auth="Bearer $OMS_CUSTOMER_KEY" ;;
+	shipper) auth="Bearer $OMS_SHIPPER_KEY" ;;
+	other) auth="Bearer $OMS_OTHER_KEY" ;;
+	revoked) auth="Bearer $OMS_REVOKED_KEY" ;;
+	none) auth= ;;
+	*) auth=$role ;;
+	esac
+	local args=(-s -o "$TRASH_DIRECTORY/api.b" -D "$TRASH_DIRECTORY/api.h"
+	    -w '%{http_code}' -X "$method")
+	[ -n "$auth" ] && args+=(-H "Authorization: $auth")
+	local h ctype='Content-Type: application/json'
+	for h in "$@"; do
+		args+=(-H "$h")
+		case ${h,,} in content-type*) ctype= ;; esac
+	done
+	if [ -n "$body" ]; then
+		[ -n "$ctype" ] && args+=(-H "$ctype")
+		args+=(--data-binary "$body")
+	fi
+	curl "${args[@]}" "$OMS_URL$path" >"$TRASH_DIRECTORY/api.status"
+	cat "$TRASH_DIRECTORY/api.status"
+}
+
+api_json() {
+	jq -r "$1" <"$TRASH_DIRECTORY/api.b"
+}
+
+api_header() {
+	sed -n "s/^$1: \(.*\)\r$/\1/Ip" "$TRASH_DIRECTORY/api.h"
+}
+
+# api_expect STATUS ROLE METHOD PATH [BODY [HEADER...]]: the request answers
+# STATUS; a 4xx/5xx must be a problem document with that status.
+api_expect() {
+	local want=$1 got
+	shift
+	got=$(api "$@")
+	if [ "$got" != "$want" ]; then
+		echo "$2 $3: expected $want, got $got: $(cat "$TRASH_DIRECTORY/api.b")" >&2
+		return 1
+	fi
+	if [ "$want" -ge 400 ]; then
+		grep -qi '^Content-Type: application/problem+json' \
+		    "$TRASH_DIRECTORY/api.h" &&
+		test "$(api_json .status)" = "$want" &&
+		test -n "$(api_json .type)" && test -n "$(api_json .detail)" || {
+			echo "$2 $3: not a problem document for $want" >&2
+			return 1
+		}
+	fi
+}
+
+# queue_drain [QUEUE]: takes every message from QUEUE (default
+# order-worker-queue) and prints how many there were. The broker's own
+# counters (rabbitmqctl list_queues) lag by seconds; this does not.
+queue_drain() {
+	local n=0 rc
+	while :; do
+		mq_get "${1:-order-worker-queue}" >/dev/null
+		rc=$?
+		[ "$rc" = 0 ] || break
+		n=$((n + 1))
+	done
+	[ "$rc" = 3 ] || return 1
+	echo "$n"
+}
+
+# stack_orders_up: Redis, RabbitMQ, oms-fcgi, nginx and the demo keys, plus
+# OMS_OTHER_KEY (customer cus_other) and OMS_REVOKED_KEY (revoked).
+stack_orders_up() {
+	stack_start_redis &&
+	stack_start_rabbitmq &&
+	stack_start_fcgi "$@" &&
+	stack_start_nginx &&
+	stack_wait_ready 30 &&
+	stack_demo_keys &&
+	OMS_OTHER_KEY=$(omsctl_run apikey create --role=customer \
+	    --customer-id=cus_other --name=other | head -n 1) &&
+	OMS_REVOKED_KEY=$(omsctl_run apikey create --role=admin \
+	    --name=revoked | head -n 1) &&
+	omsctl_run apikey revoke "$OMS_REVOKED_KEY" >/dev/null &&
+	export OMS_OTHER_KEY OMS_REVOKED_KEY
+}
+
+# omsctl_run ARGS...: omsctl against the stack's Redis as user omsctl.
+omsctl_run() {
+	OMS_REDIS_URL=$STACK_REDIS_URL \
+	OMS_REDIS_PASSWORD_FILE=$(stack_secret_file redis-omsctl) \
+	    "$OMS_BUILDDIR/omsctl" "$@"
+}
+
+# mq_get QUEUE: takes one message (properties, a blank line, the body).
+mq_get() {
+	OMS_AMQP_URL=$(stack_amqp_url oms-admin) "$OMS_BUILDDIR/t/helpers/mq-get" "$1"
+}
