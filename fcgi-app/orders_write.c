@@ -219,7 +219,7 @@ write_idem_claim(struct app *app, struct http_req *req, struct idem *im,
     const char *customer_id, const char *key, char *id, char *command_id,
     char *issued_at)
 {
-	char key_hash[DIGEST_HEX_SIZE], err[64];
+	char key_hash[DIGEST_HEX_SIZE];
 	struct json_object *rec;
 	struct store_reply *r;
 	const char *s;
@@ -262,8 +262,11 @@ write_idem_claim(struct app *app, struct http_req *req, struct idem *im,
 		return -1;
 	}
 	rec = NULL;
-	if (r->type == STORE_STRING)
+	if (r->type == STORE_STRING) {
+		char err[64];
+
 		(void)json_parse_strict(r->str, r->len, &rec, err, sizeof(err));
+	}
 	store_reply_free(r);
 	if (rec == NULL || json_get_str(rec, "orderId") == NULL ||
 	    json_get_str(rec, "commandId") == NULL ||

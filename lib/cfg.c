@@ -52,6 +52,10 @@ struct cfg_opt {
 	const char	*help;
 };
 
+#ifndef OMS_PKGDATADIR
+#define OMS_PKGDATADIR "/usr/local/share/oms"
+#endif
+
 #define OFF(f)	offsetof(struct oms_config, f)
 
 static const struct cfg_opt cfg_opts[] = {
@@ -88,9 +92,14 @@ static const struct cfg_opt cfg_opts[] = {
 	{ "LOG_FORMAT", CFG_FORMAT, OFF(log_format), "text",
 	    0, 0, 0, NULL, "FORMAT", "log line format: text or json" },
 	{ "PAYMENT_DELAY_MS", CFG_INT, OFF(payment_delay_ms), "0",
-	    0, 0, 3600000, NULL, "MS", "simulated payment processing delay" },
+	    0, 0, 20000, NULL, "MS", "simulated payment processing delay "
+	    "(at most 20 s: below the AMQP heartbeat timeout)" },
 	{ "SHIPPING_DELAY_MS", CFG_INT, OFF(shipping_delay_ms), "0",
-	    0, 0, 3600000, NULL, "MS", "simulated shipping processing delay" },
+	    0, 0, 20000, NULL, "MS", "simulated shipping processing delay "
+	    "(at most 20 s)" },
+	{ "REDIS_FUNCTIONS", CFG_STR, OFF(redis_functions),
+	    OMS_PKGDATADIR "/oms.lua", 0, 0, 0, NULL, "PATH",
+	    "the Redis Function library the worker loads at start" },
 	{ "MAX_BODY_BYTES", CFG_LONG, OFF(max_body_bytes), "65536",
 	    0, 1, 67108864, NULL, "BYTES", "largest accepted request body" },
 	{ "STOP_TIMEOUT_MS", CFG_INT, OFF(stop_timeout_ms), "8000",

@@ -29,6 +29,7 @@ struct oms_config {
 	int		 shipping_delay_ms;	/* SHIPPING_DELAY_MS */
 	long		 max_body_bytes;	/* MAX_BODY_BYTES */
 	int		 stop_timeout_ms;	/* STOP_TIMEOUT_MS */
+	char		*redis_functions;	/* REDIS_FUNCTIONS: oms.lua path */
 };
 
 /* Fills cfg with the built-in defaults (strings owned by cfg). */

@@ -38,10 +38,15 @@ struct mq {
 	int			 timeout_ms;
 	amqp_connection_state_t	 conn;		/* NULL: not connected */
 	uint64_t		 next_tag;	/* delivery tag of the next publish */
+	char			*consume_queue;	/* NULL: a publisher only */
+	int			 prefetch;
 	int64_t			 retry_at_ms;
 	int			 backoff_ms;
 	char			 errstr[128];
 };
+
+static char	*mq_strdup_bytes(amqp_bytes_t b, int present);
+static enum oms_err mq_consume_setup(struct mq *mq);
 
 static int64_t
 mq_now_ms(void)
@@ -93,6 +98,7 @@ mq_free(struct mq *mq)
 	mq_disconnect(mq);
 	explicit_bzero(mq->password, strlen(mq->password));
 	free(mq->password);
+	free(mq->consume_queue);
 	free(mq->user);
 	url_clear(&mq->url);
 	free(mq);
@@ -151,13 +157,104 @@ mq_reply(struct mq *mq, const char *what, amqp_rpc_reply_t r)
 	return mq_fail(mq, what, "unknown reply");
 }
 
+/* A declare argument: a long string or a signed 64-bit integer, the types
+ * a definitions import gives JSON strings and numbers (equivalence checks
+ * compare types too). */
+static amqp_table_entry_t
+mq_arg_str(const char *key, const char *value)
+{
+	amqp_table_entry_t e;
+
+	e.key = amqp_cstring_bytes(key);
+	e.value.kind = AMQP_FIELD_KIND_UTF8;
+	e.value.value.bytes = amqp_cstring_bytes(value);
+	return e;
+}
+
+static amqp_table_entry_t
+mq_arg_long(const char *key, int64_t value)
+{
+	amqp_table_entry_t e;
+
+	e.key = amqp_cstring_bytes(key);
+	e.value.kind = AMQP_FIELD_KIND_I64;
+	e.value.value.i64 = value;
+	return e;
+}
+
+/*
+ * Declares what the worker uses, exactly as rabbitmq/definitions.json.in
+ * does (DESIGN §6), then sets the prefetch and starts consuming.
+ */
+static enum oms_err
+mq_consume_setup(struct mq *mq)
+{
+	amqp_table_entry_t args[5];
+	amqp_table_t table, dead_table;
+
+	amqp_exchange_declare(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(OMS_MQ_EXCHANGE), amqp_cstring_bytes("topic"),
+	    0, 1, 0, 0, amqp_empty_table);
+	if (mq_reply(mq, "declare " OMS_MQ_EXCHANGE,
+	    amqp_get_rpc_reply(mq->conn)) != OMS_OK)
+		return OMS_EUNAVAIL;
+	amqp_exchange_declare(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(OMS_MQ_DEAD_EXCHANGE),
+	    amqp_cstring_bytes("fanout"), 0, 1, 0, 0, amqp_empty_table);
+	if (mq_reply(mq, "declare " OMS_MQ_DEAD_EXCHANGE,
+	    amqp_get_rpc_reply(mq->conn)) != OMS_OK)
+		return OMS_EUNAVAIL;
+
+	args[0] = mq_arg_str("x-queue-type", "quorum");
+	dead_table.num_entries = 1;
+	dead_table.entries = args;
+	amqp_queue_declare(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(OMS_MQ_DEAD_QUEUE), 0, 1, 0, 0, dead_table);
+	if (mq_reply(mq, "declare " OMS_MQ_DEAD_QUEUE,
+	    amqp_get_rpc_reply(mq->conn)) != OMS_OK)
+		return OMS_EUNAVAIL;
+	amqp_queue_bind(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(OMS_MQ_DEAD_QUEUE),
+	    amqp_cstring_bytes(OMS_MQ_DEAD_EXCHANGE), amqp_cstring_bytes(""),
+	    amqp_empty_table);
+	if (mq_reply(mq, "bind " OMS_MQ_DEAD_QUEUE,
+	    amqp_get_rpc_reply(mq->conn)) != OMS_OK)
+		return OMS_EUNAVAIL;
+
+	args[0] = mq_arg_str("x-queue-type", "quorum");
+	args[1] = mq_arg_long("x-delivery-limit", OMS_MQ_DELIVERY_LIMIT);
+	args[2] = mq_arg_str("x-dead-letter-exchange", OMS_MQ_DEAD_EXCHANGE);
+	args[3] = mq_arg_str("x-dead-letter-strategy", "at-least-once");
+	args[4] = mq_arg_str("x-overflow", "reject-publish");
+	table.num_entries = 5;
+	table.entries = args;
+	amqp_queue_declare(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(mq->consume_queue), 0, 1, 0, 0, table);
+	if (mq_reply(mq, "declare queue", amqp_get_rpc_reply(mq->conn)) !=
+	    OMS_OK)
+		return OMS_EUNAVAIL;
+	amqp_queue_bind(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(mq->consume_queue),
+	    amqp_cstring_bytes(OMS_MQ_EXCHANGE), amqp_cstring_bytes("orders.#"),
+	    amqp_empty_table);
+	if (mq_reply(mq, "bind queue", amqp_get_rpc_reply(mq->conn)) != OMS_OK)
+		return OMS_EUNAVAIL;
+
+	amqp_basic_qos(mq->conn, MQ_CHANNEL, 0, (uint16_t)mq->prefetch, 0);
+	if (mq_reply(mq, "basic.qos", amqp_get_rpc_reply(mq->conn)) != OMS_OK)
+		return OMS_EUNAVAIL;
+	amqp_basic_consume(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(mq->consume_queue), amqp_empty_bytes, 0, 0, 0,
+	    amqp_empty_table);
+	return mq_reply(mq, "basic.consume", amqp_get_rpc_reply(mq->conn));
+}
+
 /* Opens connection and channel unless open. *fresh says whether it did. */
 static enum oms_err
 mq_connect(struct mq *mq, int *fresh)
 {
 	amqp_socket_t *sock;
 	struct timeval tv;
-	int status;
 
 	*fresh = 0;
 	if (mq->conn != NULL)
@@ -174,8 +271,8 @@ mq_connect(struct mq *mq, int *fresh)
 		return mq_fail(mq, "connect", "cannot create a socket");
 	amqp_set_handshake_timeout(mq->conn, &tv);
 	amqp_set_rpc_timeout(mq->conn, &tv);
-	status = amqp_socket_open_noblock(sock, mq->url.host, mq->url.port,
-	    &tv);
+	int status = amqp_socket_open_noblock(sock, mq->url.host,
+	    mq->url.port, &tv);
 	if (status != AMQP_STATUS_OK)
 		return mq_fail(mq, "connect", amqp_error_string2(status));
 	if (mq_reply(mq, "login", amqp_login(mq->conn, mq->url.path, 0,
@@ -192,6 +289,8 @@ mq_connect(struct mq *mq, int *fresh)
 	    OMS_OK)
 		return OMS_EUNAVAIL;
 	mq->next_tag = 1;
+	if (mq->consume_queue != NULL && mq_consume_setup(mq) != OMS_OK)
+		return OMS_EUNAVAIL;
 	mq->backoff_ms = 0;
 	snprintf(mq->errstr, sizeof(mq->errstr), "connected");
 	return OMS_OK;
@@ -411,13 +510,126 @@ mq_get(struct mq *mq, const char *queue, struct mq_received *out)
 	    p->_flags & AMQP_BASIC_APP_ID_FLAG);
 	out->content_type = mq_strdup_bytes(p->content_type,
 	    p->_flags & AMQP_BASIC_CONTENT_TYPE_FLAG);
-	out->delivery_mode = p->_flags & AMQP_BASIC_DELIVERY_MODE_FLAG ?
+	out->delivery_mode = (p->_flags & AMQP_BASIC_DELIVERY_MODE_FLAG) != 0 ?
 	    p->delivery_mode : 0;
-	out->timestamp = p->_flags & AMQP_BASIC_TIMESTAMP_FLAG ?
+	out->timestamp = (p->_flags & AMQP_BASIC_TIMESTAMP_FLAG) != 0 ?
 	    p->timestamp : 0;
 	out->body = xstrndup(msg.body.bytes, msg.body.len);
 	out->len = msg.body.len;
 	amqp_destroy_message(&msg);
 	amqp_maybe_release_buffers(mq->conn);
+	return OMS_OK;
+}
+
+void
+mq_set_consumer(struct mq *mq, const char *queue, int prefetch)
+{
+	free(mq->consume_queue);
+	mq->consume_queue = xstrdup(queue);
+	mq->prefetch = prefetch < 1 ? 1 : prefetch > 65535 ? 65535 : prefetch;
+}
+
+void
+mq_delivery_clear(struct mq_delivery *d)
+{
+	free(d->routing_key);
+	free(d->message_id);
+	free(d->correlation_id);
+	free(d->body);
+	memset(d, 0, sizeof(*d));
+}
+
+/* After AMQP_STATUS_UNEXPECTED_STATE: reads the frame that is not a
+ * delivery. Returns OMS_OK to go on waiting, or a failure. */
+static enum oms_err
+mq_next_other_frame(struct mq *mq)
+{
+	amqp_frame_t frame;
+	struct timeval tv = { 0, 0 };
+	int status = amqp_simple_wait_frame_noblock(mq->conn, &frame, &tv);
+
+	if (status == AMQP_STATUS_TIMEOUT)
+		return OMS_OK;
+	if (status != AMQP_STATUS_OK)
+		return mq_fail(mq, "consume", amqp_error_string2(status));
+	if (frame.frame_type != AMQP_FRAME_METHOD)
+		return OMS_OK;
+	switch (frame.payload.method.id) {
+	case AMQP_BASIC_ACK_METHOD:
+	case AMQP_BASIC_NACK_METHOD:
+		return OMS_OK;		/* confirms: nothing published here */
+	case AMQP_CHANNEL_CLOSE_METHOD:
+		return mq_fail(mq, "consume", "channel closed by the broker");
+	case AMQP_CONNECTION_CLOSE_METHOD:
+		return mq_fail(mq, "consume", "connection closed by the broker");
+	case AMQP_BASIC_CANCEL_METHOD:
+		return mq_fail(mq, "consume", "the broker cancelled the consumer");
+	default:
+		return OMS_OK;
+	}
+}
+
+enum oms_err
+mq_next(struct mq *mq, int timeout_ms, struct mq_delivery *d)
+{
+	amqp_envelope_t env;
+	amqp_rpc_reply_t r;
+	struct timeval tv;
+	int fresh;
+
+	memset(d, 0, sizeof(*d));
+	if (mq_connect(mq, &fresh) != OMS_OK)
+		return OMS_EUNAVAIL;
+	amqp_maybe_release_buffers(mq->conn);
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	r = amqp_consume_message(mq->conn, &env, &tv, 0);
+	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION) {
+		if (r.library_error == AMQP_STATUS_TIMEOUT)
+			return OMS_ETIMEOUT;
+		if (r.library_error == AMQP_STATUS_UNEXPECTED_STATE)
+			return mq_next_other_frame(mq) == OMS_OK ?
+			    OMS_ETIMEOUT : OMS_EUNAVAIL;
+	}
+	if (mq_reply(mq, "consume", r) != OMS_OK)
+		return OMS_EUNAVAIL;
+
+	d->tag = env.delivery_tag;
+	d->redelivered = env.redelivered;
+	d->routing_key = mq_strdup_bytes(env.routing_key, 1);
+	d->message_id = mq_strdup_bytes(env.message.properties.message_id,
+	    env.message.properties._flags & AMQP_BASIC_MESSAGE_ID_FLAG);
+	d->correlation_id = mq_strdup_bytes(
+	    env.message.properties.correlation_id,
+	    env.message.properties._flags & AMQP_BASIC_CORRELATION_ID_FLAG);
+	d->body = xstrndup(env.message.body.bytes, env.message.body.len);
+	d->len = env.message.body.len;
+	amqp_destroy_envelope(&env);
+	return OMS_OK;
+}
+
+enum oms_err
+mq_ack(struct mq *mq, uint64_t tag)
+{
+	int status;
+
+	if (mq->conn == NULL)
+		return OMS_EUNAVAIL;
+	status = amqp_basic_ack(mq->conn, MQ_CHANNEL, tag, 0);
+	if (status != AMQP_STATUS_OK)
+		return mq_fail(mq, "ack", amqp_error_string2(status));
+	return OMS_OK;
+}
+
+enum oms_err
+mq_reject(struct mq *mq, uint64_t tag, int requeue)
+{
+	int status;
+
+	if (mq->conn == NULL)
+		return OMS_EUNAVAIL;
+	status = amqp_basic_reject(mq->conn, MQ_CHANNEL, tag, requeue);
+	if (status != AMQP_STATUS_OK)
+		return mq_fail(mq, "reject", amqp_error_string2(status));
 	return OMS_OK;
 }

@@ -16,6 +16,7 @@
 #define OMS_MQ_QUEUE		"order-worker-queue"
 #define OMS_MQ_DEAD_EXCHANGE	"oms.dead"
 #define OMS_MQ_DEAD_QUEUE	"order-worker-queue.dead"
+#define OMS_MQ_DELIVERY_LIMIT	5	/* as in rabbitmq/definitions.json.in */
 
 struct mq;
 
@@ -72,6 +73,39 @@ struct mq_received {
 enum oms_err	 mq_get(struct mq *mq, const char *queue,
 		    struct mq_received *out);
 void		 mq_received_clear(struct mq_received *m);
+
+/*
+ * Consuming. After mq_set_consumer, every (re)connect declares the
+ * topology of rabbitmq/definitions.json.in (idempotent; same arguments, or
+ * the broker refuses with 406), sets the prefetch and starts consuming
+ * `queue` with manual acknowledgements. Deliveries not acked when a
+ * connection drops are redelivered by the broker.
+ */
+void		 mq_set_consumer(struct mq *mq, const char *queue, int prefetch);
+
+/* One delivery; the strings are owned ("" when absent). */
+struct mq_delivery {
+	uint64_t	 tag;
+	int		 redelivered;
+	char		*routing_key;
+	char		*message_id;
+	char		*correlation_id;
+	char		*body;		/* NUL-terminated copy */
+	size_t		 len;
+};
+
+/* Waits up to timeout_ms for the next delivery (servicing heartbeats).
+ * OMS_OK with *d filled (free with mq_delivery_clear); OMS_ETIMEOUT when
+ * none came; OMS_EUNAVAIL when the connection failed (it is reopened on
+ * the next call, after the backoff). */
+enum oms_err	 mq_next(struct mq *mq, int timeout_ms, struct mq_delivery *d);
+void		 mq_delivery_clear(struct mq_delivery *d);
+
+/* Acknowledges, or rejects (requeue 0: to the dead-letter exchange),
+ * delivery tag of the current connection. OMS_EUNAVAIL if the connection
+ * failed meanwhile (the broker redelivers the message). */
+enum oms_err	 mq_ack(struct mq *mq, uint64_t tag);
+enum oms_err	 mq_reject(struct mq *mq, uint64_t tag, int requeue);
 
 /* The last error, for logs; never contains the password. */
 const char	*mq_errstr(const struct mq *mq);

@@ -78,11 +78,16 @@ stack__port_busy() {
 	(exec 3<>"/dev/tcp/::1/$1") 2>/dev/null
 }
 
-# stack_free_port [LOW [HIGH]]: print a loopback TCP port in LOW..HIGH
-# (default 20000..59999) that nothing listens on and that this STACK_DIR has
-# not handed out before (recorded in $STACK_DIR/ports).
+# stack_free_port: print a loopback TCP port that nothing listens on and that this STACK_DIR has not handed out before
+# (recorded in $STACK_DIR/ports). The default range ends below the kernel's
+# ephemeral ports (ip_local_port_range), which outgoing connections take:
+# a port picked there may be in use by the time a server binds it.
 stack_free_port() {
-	local lo=${1:-20000} hi=${2:-59999} port try
+	local eph lo hi port try
+	eph=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[[ $eph =~ ^[0-9]+$ ]] && [ "$eph" -gt 12000 ] || eph=32768
+	lo=10000
+	hi=$((eph - 20))
 	for ((try = 0; try < 500; try++)); do
 		port=$((lo + (${SRANDOM:-$((RANDOM * 32768 + RANDOM))} % (hi - lo + 1))))
 		if [ -n "${STACK_DIR:-}" ] &&
@@ -415,9 +420,9 @@ stack_start_rabbitmq() {
 		# The CLI's distribution ports are CTL..CTL+10; RabbitMQ wants
 		# them below 65536, hence the lower ranges.
 		STACK_AMQP_PORT=$(stack_free_port) &&
-			STACK_RABBIT_DIST_PORT=$(stack_free_port 20000 44999) &&
+			STACK_RABBIT_DIST_PORT=$(stack_free_port) &&
 			STACK_RABBIT_EPMD_PORT=$(stack_free_port) &&
-			STACK_RABBIT_CTL_PORT=$(stack_free_port 20000 44999) || return 1
+			STACK_RABBIT_CTL_PORT=$(stack_free_port) || return 1
 		STACK_RABBIT_NODE="oms-$STACK_AMQP_PORT@localhost"
 		cat >"$d/stack.env" <<EOF || return 1
 STACK_AMQP_PORT=$STACK_AMQP_PORT
@@ -603,24 +608,33 @@ stack_stop_fcgi() {
 # private nginx in $STACK_DIR/nginx in front of $STACK_FCGI_SOCKET on
 # STACK_HTTP_PORT (a free port when unset); exports OMS_URL.
 stack_start_nginx() {
-	local dir="$STACK_DIR/nginx" port=${STACK_HTTP_PORT:-} user_line=
+	local dir="$STACK_DIR/nginx" port=${STACK_HTTP_PORT:-} user_line='' try
 	mkdir -p "$dir/tmp"
-	[ -n "$port" ] || port=$(stack_free_port) || return 1
 	[ "$(id -u)" = 0 ] && user_line="user nobody nogroup;"
-	stack_render "$OMS_SRCDIR/nginx/oms-site.conf.in" "$dir/oms-site.conf" \
-	    HTTP_LISTEN="127.0.0.1:$port" \
-	    FCGI_SOCKET="$STACK_FCGI_SOCKET" \
-	    RATE="${1:-1000}" BURST="${2:-2000}" MAX_BODY="${3:-1m}" \
-	    ACCESS_LOG="$dir/access.log" || return 1
-	stack_render "$OMS_SRCDIR/nginx/nginx.conf.in" "$dir/nginx.conf" \
-	    PREFIX="$dir" USER_LINE="$user_line" \
-	    PID_FILE="$STACK_DIR/pids/nginx.pid" || return 1
-	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
-	    >>"$dir/nginx.out" 2>&1 || {
-		echo "nginx failed to start:" >&2
-		tail -n 20 "$dir/error.log" >&2
-		return 1
-	}
+	for try in 1 2 3 4 5; do
+		[ -n "${STACK_HTTP_PORT:-}" ] || port=$(stack_free_port) || return 1
+		stack_render "$OMS_SRCDIR/nginx/oms-site.conf.in" \
+		    "$dir/oms-site.conf" \
+		    HTTP_LISTEN="127.0.0.1:$port" \
+		    FCGI_SOCKET="$STACK_FCGI_SOCKET" \
+		    RATE="${1:-1000}" BURST="${2:-2000}" MAX_BODY="${3:-1m}" \
+		    ACCESS_LOG="$dir/access.log" || return 1
+		stack_render "$OMS_SRCDIR/nginx/nginx.conf.in" "$dir/nginx.conf" \
+		    PREFIX="$dir" USER_LINE="$user_line" \
+		    PID_FILE="$STACK_DIR/pids/nginx.pid" || return 1
+		if nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+		    >>"$dir/nginx.out" 2>&1; then
+			break
+		fi
+		# Someone took the port between the check and the bind: pick
+		# another one, unless the caller chose it.
+		if [ -n "${STACK_HTTP_PORT:-}" ] || [ "$try" = 5 ] ||
+		    ! tail -n 3 "$dir/error.log" | grep -q "Address already in use"; then
+			echo "nginx failed to start:" >&2
+			tail -n 20 "$dir/error.log" >&2
+			return 1
+		fi
+	done
 	stack_retry 5 test -s "$STACK_DIR/pids/nginx.pid" || return 1
 	stack__record nginx "$(cat "$STACK_DIR/pids/nginx.pid")" || return 1
 	OMS_URL="http://127.0.0.1:$port"

@@ -1,0 +1,708 @@
+#!lua name=oms
+--[[
+redis/oms.lua — the oms Redis Function library (Redis 7.0).
+
+DESIGN §7: "Each command is applied by one Redis Function call ... so a
+transition, its event, its dedupe record and its index updates commit
+together or not at all." The worker loads this file at start with
+FUNCTION LOAD REPLACE and calls, once per command:
+
+  FCALL oms_apply 8 <order> <order>:events <order>:applied <pending>
+        oms:orders <customer index> oms:events <reply>
+        <type> <commandId> <orderId> <at> <actor> <data> <createdAtMs>
+        <createdAt> <eventsCap> <replyTtl>
+
+and, read-only, FCALL_RO oms_get 1 oms:order:<orderId>. docs/redis.md has
+the whole contract, docs/flow.md the state machine.
+
+Functions are atomic but do not roll back (REFERENCES.md): writes made
+before an error stay. So every call runs in three phases:
+  1. validate the arguments (an EINVAL error reply, nothing written);
+  2. read the order and decide — pure code that returns a plan;
+  3. write the plan. Nothing after the first write can fail (Redis checks
+     memory before a writing function starts).
+--]]
+
+local STATUS_NONE = 'none'
+
+-- DESIGN §4: "Ids are 1..64 chars of [A-Za-z0-9_.:-]" (lib/order.c).
+local function is_id(s)
+	return type(s) == 'string' and #s >= 1 and #s <= 64 and
+	    not s:find('[^A-Za-z0-9_.:%-]')
+end
+
+-- "RFC 3339 UTC, milliseconds": 2026-11-25T11:00:00.123Z
+local function is_time(s)
+	return type(s) == 'string' and
+	    s:find('^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%dZ$') ~= nil
+end
+
+local function is_uint(s)
+	return type(s) == 'string' and s:find('^%d+$') ~= nil and #s <= 15
+end
+
+local function is_object(v)
+	return type(v) == 'table'
+end
+
+-- True for a non-empty JSON array (a table with keys 1..n only).
+local function is_array(v)
+	if type(v) ~= 'table' then
+		return false
+	end
+	local n = 0
+	for _ in pairs(v) do
+		n = n + 1
+	end
+	return n > 0 and n == #v
+end
+
+local function decode(text)
+	local ok, v = pcall(cjson.decode, text)
+	if not ok then
+		return nil
+	end
+	return v
+end
+
+local function einval(msg)
+	return redis.error_reply('EINVAL ' .. msg)
+end
+
+-- JSON text of an object whose members keep the given order. members is a
+-- list of {name, value} or {name, text, true} (text already JSON). nil
+-- values are left out. cjson alone cannot do this, and it writes an empty
+-- Lua table as {} where followUps needs [].
+local function json_object(members)
+	local out = {}
+	for _, m in ipairs(members) do
+		if m[2] ~= nil then
+			local v = m[3] and m[2] or cjson.encode(m[2])
+			out[#out + 1] = cjson.encode(m[1]) .. ':' .. v
+		end
+	end
+	return '{' .. table.concat(out, ',') .. '}'
+end
+
+-- followUps as JSON text: [{"type":...,"commandId":...}, ...]
+local function json_followups(list)
+	local out = {}
+	for i, f in ipairs(list) do
+		out[i] = json_object({ { 'type', f.type }, { 'commandId', f.commandId } })
+	end
+	return '[' .. table.concat(out, ',') .. ']'
+end
+
+-- Flat HGETALL / stream-entry reply -> table.
+local function pairs_to_table(flat)
+	local t = {}
+	for i = 1, #flat, 2 do
+		t[flat[i]] = flat[i + 1]
+	end
+	return t
+end
+
+------------------------------------------------------------------------
+-- Phase 1: validation. Each data validator returns nil or a message.
+------------------------------------------------------------------------
+
+local function check_ids(data, names, optional)
+	for _, name in ipairs(names) do
+		local v = data[name]
+		if v == nil then
+			if not optional then
+				return 'data.' .. name .. ' is required'
+			end
+		elseif not is_id(v) then
+			return 'data.' .. name .. ' must be an id (1..64 of [A-Za-z0-9_.:-])'
+		end
+	end
+	return nil
+end
+
+-- data.skipped = true: the worker's pre-check found the precondition gone
+-- and did not call the provider (see docs/redis.md).
+local function skipped(data)
+	return data.skipped == true
+end
+
+local data_checks = {
+	['orders.create'] = function(d)
+		local err = check_ids(d, { 'customerId', 'paymentMethodId' }) or
+		    check_ids(d, { 'storeId' }, true)
+		if err then
+			return err
+		end
+		if not is_array(d.items) or #d.items > 100 then
+			return 'data.items must be an array of 1..100 items'
+		end
+		for i, it in ipairs(d.items) do
+			if not is_object(it) or not is_id(it.productId) or
+			    not is_id(it.variantId) or type(it.quantity) ~= 'number' or
+			    it.quantity ~= math.floor(it.quantity) or
+			    it.quantity < 1 or it.quantity > 10000 then
+				return 'data.items[' .. (i - 1) .. '] needs productId, ' ..
+				    'variantId and an integer quantity 1..10000'
+			end
+		end
+		return nil
+	end,
+	['orders.process.payment'] = function(d)
+		if skipped(d) then
+			return nil
+		end
+		if d.result == 'success' then
+			return check_ids(d, { 'transactionId' })
+		elseif d.result == 'declined' then
+			return check_ids(d, { 'transactionId' }, true)
+		end
+		return 'data.result must be "success" or "declined"'
+	end,
+	['orders.ship'] = function(d)
+		if skipped(d) then
+			return nil
+		end
+		return check_ids(d, { 'shipCompanyId', 'trackingNumber' })
+	end,
+	['orders.update'] = function(d)
+		local err = check_ids(d, { 'shipCompanyId', 'trackingNumber' }, true)
+		if err then
+			return err
+		end
+		if d.shipCompanyId == nil and d.trackingNumber == nil then
+			return 'data must set shipCompanyId or trackingNumber'
+		end
+		return nil
+	end,
+	['orders.cancel'] = function() return nil end,
+	['orders.delete'] = function() return nil end,
+	['orders.delivered'] = function(d)
+		return check_ids(d, { 'trackingId', 'confirmationId' })
+	end,
+	['orders.refund'] = function(d)
+		if skipped(d) then
+			return nil
+		end
+		return check_ids(d, { 'refundTransactionId' })
+	end,
+}
+
+local ROLES = { customer = true, shipper = true, admin = true, system = true }
+
+-- Returns ctx (the parsed call) or an error reply.
+local function parse_call(keys, args)
+	if #keys ~= 8 then
+		return nil, einval('oms_apply takes 8 keys, got ' .. #keys)
+	end
+	if #args ~= 10 then
+		return nil, einval('oms_apply takes 10 arguments, got ' .. #args)
+	end
+	local ctx = {
+		type = args[1], commandId = args[2], orderId = args[3],
+		at = args[4], createdAtMs = args[7], createdAt = args[8],
+	}
+	if data_checks[ctx.type] == nil then
+		return nil, einval('unknown command type "' .. ctx.type .. '"')
+	end
+	if not is_id(ctx.commandId) then
+		return nil, einval('commandId must be an id')
+	end
+	if not is_id(ctx.orderId) then
+		return nil, einval('orderId must be an id')
+	end
+	if not is_time(ctx.at) then
+		return nil, einval('at must be an RFC 3339 UTC time with ms')
+	end
+
+	local actor = decode(args[5])
+	if not is_object(actor) or not ROLES[actor.role] then
+		return nil, einval('actor must be {"role":"customer|shipper|admin|system"}')
+	end
+	if actor.role == 'customer' and not is_id(actor.customerId) then
+		return nil, einval('a customer actor needs a customerId')
+	end
+	ctx.actor = json_object({ { 'role', actor.role },
+	    { 'customerId', actor.role == 'customer' and actor.customerId or nil } })
+
+	ctx.data = decode(args[6])
+	if not is_object(ctx.data) then
+		return nil, einval('data must be a JSON object')
+	end
+	local err = data_checks[ctx.type](ctx.data)
+	if err then
+		return nil, einval(err)
+	end
+
+	if ctx.type == 'orders.create' then
+		if not is_uint(ctx.createdAtMs) then
+			return nil, einval('createdAtMs must be Unix milliseconds')
+		end
+		if not is_time(ctx.createdAt) then
+			return nil, einval('createdAt must be an RFC 3339 UTC time with ms')
+		end
+	end
+	if not is_uint(args[9]) or tonumber(args[9]) < 1 then
+		return nil, einval('the events cap must be a positive integer')
+	end
+	if not is_uint(args[10]) or tonumber(args[10]) < 1 then
+		return nil, einval('the reply TTL must be a positive integer')
+	end
+	ctx.eventsCap, ctx.replyTtl = args[9], args[10]
+
+	-- Every key is derived from the ids: a mismatch is a worker bug.
+	local o = 'oms:order:' .. ctx.orderId
+	local want = { o, o .. ':events', o .. ':applied',
+	    'oms:pending:' .. ctx.orderId, 'oms:orders', nil, 'oms:events',
+	    'oms:reply:' .. ctx.commandId }
+	for i = 1, 8 do
+		if want[i] ~= nil and keys[i] ~= want[i] then
+			return nil, einval('KEYS[' .. i .. '] must be ' .. want[i])
+		end
+	end
+	if ctx.type == 'orders.create' then
+		local k = 'oms:customer:' .. ctx.data.customerId .. ':orders'
+		if keys[6] ~= k then
+			return nil, einval('KEYS[6] must be ' .. k)
+		end
+	else
+		local cid = keys[6]:match('^oms:customer:(.+):orders$')
+		if cid == nil or (cid ~= '-' and not is_id(cid)) then
+			return nil, einval('KEYS[6] must be oms:customer:<customerId|->:orders')
+		end
+	end
+	return ctx
+end
+
+------------------------------------------------------------------------
+-- Phase 2: decisions. Each handler gets the call and the order (a table of
+-- the hash, nil when there is none) and returns a plan:
+--   outcome  'applied' | 'refused'
+--   to       the status afterwards (default: unchanged)
+--   message  human text (the reply's detail)
+--   set      hash fields to write; del: hash fields to remove
+--   new      true: the hash does not exist yet (version starts at 1)
+--   bump     true: the order changed (version + 1, updatedAt)
+--   followUps, index (ZADD both indexes), delPending (DEL KEYS[4])
+------------------------------------------------------------------------
+
+local function refuse(message)
+	return { outcome = 'refused', message = message }
+end
+
+local function followup(ctx, type, suffix)
+	return { type = type, commandId = ctx.commandId .. suffix }
+end
+
+-- DESIGN §5: cancel "from created, paymentSuccess, paymentFailed"; an
+-- order still waiting for its create (status pending) counts as created.
+local CANCELLABLE = { created = true, pending = true, paymentSuccess = true,
+    paymentFailed = true }
+
+-- A placeholder: the hash an early update/cancel/delete writes when the
+-- create has not been applied yet (awaitingCreate = "1"). Fields the API
+-- shows are copied from oms-fcgi's pending record when there is one, so
+-- the owner can read the order meanwhile; the create overwrites them.
+local function placeholder(ctx, status, pending_text)
+	local set = { awaitingCreate = '1', status = status }
+	local p = pending_text and decode(pending_text)
+	if is_object(p) then
+		for _, f in ipairs({ 'customerId', 'paymentMethodId', 'storeId',
+		    'createdAt' }) do
+			if type(p[f]) == 'string' then
+				set[f] = p[f]
+			end
+		end
+		if is_array(p.items) then
+			set.items = cjson.encode(p.items)
+		end
+	end
+	return set
+end
+
+-- The order is not there (or only as a placeholder) for a command that
+-- needs a created order.
+local function missing(order)
+	if order == nil then
+		return refuse('unknown order')
+	end
+	if order.awaitingCreate == '1' then
+		return refuse('the order has not been created yet')
+	end
+	return nil
+end
+
+local decide = {}
+
+-- "orders.create | (none) | created; then publish orders.process.payment"
+decide['orders.create'] = function(ctx, order)
+	local d = ctx.data
+	local set = {
+		customerId = d.customerId, paymentMethodId = d.paymentMethodId,
+		storeId = d.storeId, items = cjson.encode(d.items),
+		createdAt = ctx.createdAt,
+	}
+	local plan = { outcome = 'applied', set = set, index = true,
+	    delPending = true, bump = true, followUps = {} }
+	if d.storeId == nil then
+		plan.del = { 'storeId' }
+	end
+	if order == nil then
+		set.status, set.isDeleted = 'created', '0'
+		plan.new, plan.to = true, 'created'
+		plan.message = 'order created'
+	elseif order.awaitingCreate == '1' then
+		-- An early command came first: keep its status and isDeleted.
+		plan.del = plan.del or {}
+		plan.del[#plan.del + 1] = 'awaitingCreate'
+		if order.status == 'pending' then
+			set.status, plan.to = 'created', 'created'
+			plan.message = 'order created (shipping fields from an earlier update kept)'
+		else
+			-- "a canceled order is never paid": no payment follow-up
+			plan.message = 'order created; it was already ' ..
+			    order.status .. ', so it will not be paid'
+			return plan
+		end
+	else
+		return refuse('the order already exists')
+	end
+	plan.followUps = { followup(ctx, 'orders.process.payment', '.pay') }
+	return plan
+end
+
+-- "orders.process.payment | created | paymentSuccess (+ transaction id, then
+-- orders.ship) or paymentFailed"; "a payment that completes after a cancel
+-- is refunded, never shipped".
+decide['orders.process.payment'] = function(ctx, order)
+	local d = ctx.data
+	local m = missing(order)
+	if m then
+		return m
+	end
+	if skipped(d) then
+		return refuse('payment skipped: the order is ' .. order.status)
+	end
+	if order.status == 'created' then
+		if d.result == 'success' then
+			return { outcome = 'applied', to = 'paymentSuccess', bump = true,
+			    set = { status = 'paymentSuccess',
+			    paymentTransactionId = d.transactionId },
+			    followUps = { followup(ctx, 'orders.ship', '.ship') },
+			    message = 'payment succeeded' }
+		end
+		return { outcome = 'applied', to = 'paymentFailed', bump = true,
+		    set = { status = 'paymentFailed' }, message = 'payment declined' }
+	end
+	if order.status == 'canceled' and d.result == 'success' then
+		if order.paymentTransactionId ~= nil then
+			return refuse('the order already has a payment')
+		end
+		return { outcome = 'applied', bump = true,
+		    set = { paymentTransactionId = d.transactionId },
+		    followUps = { followup(ctx, 'orders.refund', '.refund') },
+		    message = 'payment completed after the cancel: it is refunded, never shipped' }
+	end
+	if order.status == 'canceled' then
+		return refuse('the order is canceled; the declined payment changes nothing')
+	end
+	return refuse('an order that is ' .. order.status .. ' cannot be paid')
+end
+
+-- "orders.ship | paymentSuccess | shipped (+ carrier, tracking number)"
+decide['orders.ship'] = function(ctx, order)
+	local m = missing(order)
+	if m then
+		return m
+	end
+	if order.status ~= 'paymentSuccess' then
+		return refuse('an order that is ' .. order.status .. ' cannot be shipped')
+	end
+	if skipped(ctx.data) then
+		return refuse('shipping skipped by the worker')
+	end
+	return { outcome = 'applied', to = 'shipped', bump = true,
+	    set = { status = 'shipped', shipCompanyId = ctx.data.shipCompanyId,
+	    trackingNumber = ctx.data.trackingNumber }, message = 'order shipped' }
+end
+
+-- "orders.update | not delivered/canceled | shipping fields"
+decide['orders.update'] = function(ctx, order, pending_text)
+	local set = { shipCompanyId = ctx.data.shipCompanyId,
+	    trackingNumber = ctx.data.trackingNumber }
+	if order == nil then
+		-- Early update: a placeholder in status pending keeps the fields.
+		for k, v in pairs(placeholder(ctx, 'pending', pending_text)) do
+			set[k] = v
+		end
+		set.isDeleted = '0'
+		return { outcome = 'applied', new = true, bump = true, to = 'pending',
+		    set = set,
+		    message = 'shipping fields stored before the create arrived' }
+	end
+	if order.status == 'delivered' or order.status == 'canceled' then
+		return refuse('an order that is ' .. order.status .. ' cannot be updated')
+	end
+	return { outcome = 'applied', bump = true, set = set,
+	    message = 'shipping fields updated' }
+end
+
+-- The cancel part of cancel and delete. Returns the fields and follow-ups,
+-- or nil when the status does not allow a cancel.
+local function cancel_effect(ctx, order)
+	if not CANCELLABLE[order.status] then
+		return nil
+	end
+	local f = {}
+	-- "from paymentSuccess also orders.refund"
+	if order.status == 'paymentSuccess' then
+		f = { followup(ctx, 'orders.refund', '.refund') }
+	end
+	return { status = 'canceled' }, f
+end
+
+-- "orders.cancel | created, paymentSuccess, paymentFailed | canceled"
+decide['orders.cancel'] = function(ctx, order, pending_text)
+	if order == nil then
+		-- Early cancel: "cancel wins" even over a create still queued.
+		local set = placeholder(ctx, 'canceled', pending_text)
+		set.isDeleted = '0'
+		return { outcome = 'applied', new = true, bump = true, to = 'canceled',
+		    set = set, message = 'order canceled before its create arrived' }
+	end
+	local set, f = cancel_effect(ctx, order)
+	if set == nil then
+		if order.status == 'canceled' then
+			return refuse('the order is already canceled')
+		end
+		return refuse('an order that is ' .. order.status .. ' cannot be canceled')
+	end
+	return { outcome = 'applied', to = 'canceled', bump = true, set = set,
+	    followUps = f, message = #f > 0 and
+	    'order canceled; the payment is refunded' or 'order canceled' }
+end
+
+-- "orders.delete | any | isDeleted; plus cancel where allowed"
+decide['orders.delete'] = function(ctx, order, pending_text)
+	if order == nil then
+		local set = placeholder(ctx, 'canceled', pending_text)
+		set.isDeleted = '1'
+		return { outcome = 'applied', new = true, bump = true, to = 'canceled',
+		    set = set, message = 'order deleted and canceled before its create arrived' }
+	end
+	if order.isDeleted == '1' then
+		return { outcome = 'applied', message = 'the order was already deleted' }
+	end
+	local set, f = cancel_effect(ctx, order)
+	local plan = { outcome = 'applied', bump = true, followUps = f,
+	    set = set or {}, message = 'order deleted' }
+	plan.set.isDeleted = '1'
+	if set ~= nil then
+		plan.to = 'canceled'
+		plan.message = #f > 0 and 'order deleted and canceled; the payment is refunded'
+		    or 'order deleted and canceled'
+	end
+	return plan
+end
+
+-- "orders.delivered | shipped, tracking id matches | delivered (+ confirmation id)"
+decide['orders.delivered'] = function(ctx, order)
+	local m = missing(order)
+	if m then
+		return m
+	end
+	if order.status ~= 'shipped' then
+		return refuse('an order that is ' .. order.status .. ' cannot be delivered')
+	end
+	if order.trackingNumber ~= ctx.data.trackingId then
+		return refuse('trackingId does not match the order\'s tracking number')
+	end
+	return { outcome = 'applied', to = 'delivered', bump = true,
+	    set = { status = 'delivered', confirmationId = ctx.data.confirmationId },
+	    message = 'order delivered' }
+end
+
+-- "orders.refund | canceled with a payment | refundTransactionId"
+decide['orders.refund'] = function(ctx, order)
+	local m = missing(order)
+	if m then
+		return m
+	end
+	if order.status ~= 'canceled' then
+		return refuse('an order that is ' .. order.status .. ' is not refunded')
+	end
+	if order.paymentTransactionId == nil then
+		return refuse('the order has no payment to refund')
+	end
+	if order.refundTransactionId ~= nil then
+		return refuse('the payment is already refunded')
+	end
+	if skipped(ctx.data) then
+		return refuse('refund skipped by the worker')
+	end
+	return { outcome = 'applied', bump = true,
+	    set = { refundTransactionId = ctx.data.refundTransactionId },
+	    message = 'payment refunded' }
+end
+
+------------------------------------------------------------------------
+-- Phase 3: writes.
+------------------------------------------------------------------------
+
+local function result_json(ctx, outcome, from, to, message, version, fu_text, extra)
+	local m = {
+		{ 'outcome', outcome }, { 'type', ctx.type },
+		{ 'commandId', ctx.commandId }, { 'orderId', ctx.orderId },
+		{ 'from', from }, { 'to', to }, { 'detail', message },
+		{ 'version', version }, { 'followUps', fu_text, true },
+	}
+	for _, e in ipairs(extra or {}) do
+		m[#m + 1] = e
+	end
+	return json_object(m)
+end
+
+local function push_reply(keys, ctx, text)
+	redis.call('LPUSH', keys[8], text)
+	redis.call('EXPIRE', keys[8], ctx.replyTtl)
+end
+
+-- The event's detail: {"message": ..., "changes": {...}} (changes only when
+-- the hash changed; items as JSON, not as text).
+local function event_detail(plan)
+	local changes = nil
+	if plan.outcome == 'applied' and plan.set and next(plan.set) then
+		changes = {}
+		for k, v in pairs(plan.set) do
+			if k ~= 'awaitingCreate' then
+				changes[k] = (k == 'items') and cjson.decode(v) or v
+			end
+		end
+		for _, k in ipairs(plan.del or {}) do
+			if k ~= 'awaitingCreate' then
+				changes[k] = cjson.null
+			end
+		end
+	end
+	return json_object({ { 'message', plan.message }, { 'changes', changes } })
+end
+
+local function write_plan(keys, ctx, order, plan)
+	local from = order and order.status or STATUS_NONE
+	local to = plan.to or from
+	local version = tonumber(order and order.version or '0')
+
+	if plan.bump then
+		local args = { keys[1] }
+		if plan.new then
+			for _, kv in ipairs({ { 'id', ctx.orderId }, { 'version', '0' } }) do
+				args[#args + 1], args[#args + 2] = kv[1], kv[2]
+			end
+		end
+		for k, v in pairs(plan.set or {}) do
+			args[#args + 1], args[#args + 2] = k, v
+		end
+		args[#args + 1], args[#args + 2] = 'updatedAt', ctx.at
+		redis.call('HSET', unpack(args))
+		if plan.del and #plan.del > 0 then
+			redis.call('HDEL', keys[1], unpack(plan.del))
+		end
+		version = redis.call('HINCRBY', keys[1], 'version', 1)
+	end
+	if plan.index then
+		redis.call('ZADD', keys[5], ctx.createdAtMs, ctx.orderId)
+		redis.call('ZADD', keys[6], ctx.createdAtMs, ctx.orderId)
+	end
+	if plan.delPending then
+		redis.call('DEL', keys[4])
+	end
+
+	local fu = json_followups(plan.followUps or {})
+	local fields = { 'type', ctx.type, 'commandId', ctx.commandId,
+	    'outcome', plan.outcome, 'from', from, 'to', to, 'actor', ctx.actor,
+	    'at', ctx.at, 'detail', event_detail(plan), 'followUps', fu,
+	    'version', tostring(version) }
+	redis.call('XADD', keys[2], '*', unpack(fields))
+	redis.call('XADD', keys[7], 'MAXLEN', '~', ctx.eventsCap, '*',
+	    'orderId', ctx.orderId, unpack(fields))
+	redis.call('SADD', keys[3], ctx.commandId)
+
+	local res = result_json(ctx, plan.outcome, from, to, plan.message, version, fu)
+	push_reply(keys, ctx, res)
+	return res
+end
+
+-- DESIGN §8: "application is exactly-once per commandId" and "its
+-- re-application is a no-op that still publishes the follow-ups".
+local function replay(keys, ctx, order)
+	local ev = nil
+	for _, e in ipairs(redis.call('XRANGE', keys[2], '-', '+')) do
+		local f = pairs_to_table(e[2])
+		if f.commandId == ctx.commandId then
+			ev = f
+			break
+		end
+	end
+	ev = ev or { outcome = 'applied', from = STATUS_NONE, to = STATUS_NONE,
+	    followUps = '[]', type = ctx.type }
+	local d = ev.detail and decode(ev.detail)
+	local message = is_object(d) and d.message or 'already applied'
+	local version = tonumber(order and order.version or '0')
+	local c = { type = ev.type or ctx.type, commandId = ctx.commandId,
+	    orderId = ctx.orderId }
+	local fu = ev.followUps or '[]'
+	-- The reply list carries the first outcome, so that a client waiting
+	-- with Prefer: wait still sees applied or refused.
+	push_reply(keys, ctx, result_json(c, ev.outcome, ev.from, ev.to,
+	    message, version, fu, { { 'duplicate', true } }))
+	return result_json(c, 'duplicate', ev.from, ev.to, message, version, fu,
+	    { { 'firstOutcome', ev.outcome } })
+end
+
+local function load_order(key)
+	local flat = redis.call('HGETALL', key)
+	if #flat == 0 then
+		return nil
+	end
+	return pairs_to_table(flat)
+end
+
+local function oms_apply(keys, args)
+	local ctx, err = parse_call(keys, args)
+	if ctx == nil then
+		return err
+	end
+	local order = load_order(keys[1])
+	if redis.call('SISMEMBER', keys[3], ctx.commandId) == 1 then
+		return replay(keys, ctx, order)
+	end
+	local pending_text = nil
+	if order == nil then
+		pending_text = redis.call('GET', keys[4])
+		if pending_text == false then
+			pending_text = nil
+		end
+	end
+	local plan = decide[ctx.type](ctx, order, pending_text)
+	return write_plan(keys, ctx, order, plan)
+end
+
+-- The order hash as a JSON object of its fields (all strings, as stored),
+-- or nil: the worker's pre-checks before a provider call.
+local function oms_get(keys, args)
+	if #keys ~= 1 or not keys[1]:find('^oms:order:') then
+		return einval('oms_get takes 1 key, oms:order:<orderId>')
+	end
+	local flat = redis.call('HGETALL', keys[1])
+	if #flat == 0 then
+		return nil
+	end
+	local m = {}
+	for i = 1, #flat, 2 do
+		m[#m + 1] = { flat[i], flat[i + 1] }
+	end
+	return json_object(m)
+end
+
+redis.register_function('oms_apply', oms_apply)
+redis.register_function({ function_name = 'oms_get', callback = oms_get,
+    flags = { 'no-writes' } })
