@@ -84,7 +84,7 @@ static const struct cfg_opt cfg_opts[] = {
 	    "(0: no limit)" },
 	{ "WORKER_PROCESSES", CFG_INT, OFF(worker_processes), "2",
 	    0, 1, CFG_PROCS_MAX, NULL, "N", "number of worker processes" },
-	{ "WORKER_PREFETCH", CFG_INT, OFF(worker_prefetch), "16",
+	{ "WORKER_PREFETCH", CFG_INT, OFF(worker_prefetch), "1",
 	    0, 1, 65535, NULL, "N",
 	    "unacknowledged messages a worker may hold (AMQP basic.qos)" },
 	{ "LOG_LEVEL", CFG_LEVEL, OFF(log_level), "info",

@@ -93,6 +93,17 @@ local function json_followups(list)
 	return '[' .. table.concat(out, ',') .. ']'
 end
 
+-- items as stored in the hash: [{"productId","variantId","quantity"}...]
+-- in this member order (validated before).
+local function encode_items(items)
+	local out = {}
+	for i, it in ipairs(items) do
+		out[i] = json_object({ { 'productId', it.productId },
+		    { 'variantId', it.variantId }, { 'quantity', it.quantity } })
+	end
+	return '[' .. table.concat(out, ',') .. ']'
+end
+
 -- Flat HGETALL / stream-entry reply -> table.
 local function pairs_to_table(flat)
 	local t = {}
@@ -313,7 +324,10 @@ local function placeholder(ctx, status, pending_text)
 			end
 		end
 		if is_array(p.items) then
-			set.items = cjson.encode(p.items)
+			local ok, text = pcall(encode_items, p.items)
+			if ok then
+				set.items = text
+			end
 		end
 	end
 	return set
@@ -338,22 +352,22 @@ decide['orders.create'] = function(ctx, order)
 	local d = ctx.data
 	local set = {
 		customerId = d.customerId, paymentMethodId = d.paymentMethodId,
-		storeId = d.storeId, items = cjson.encode(d.items),
+		storeId = d.storeId, items = encode_items(d.items),
 		createdAt = ctx.createdAt,
 	}
 	local plan = { outcome = 'applied', set = set, index = true,
 	    delPending = true, bump = true, followUps = {} }
-	if d.storeId == nil then
-		plan.del = { 'storeId' }
-	end
 	if order == nil then
 		set.status, set.isDeleted = 'created', '0'
 		plan.new, plan.to = true, 'created'
 		plan.message = 'order created'
 	elseif order.awaitingCreate == '1' then
-		-- An early command came first: keep its status and isDeleted.
-		plan.del = plan.del or {}
-		plan.del[#plan.del + 1] = 'awaitingCreate'
+		-- An early command came first: keep its status and isDeleted;
+		-- the create's fields replace those copied from the pending record.
+		plan.del = { 'awaitingCreate' }
+		if d.storeId == nil then
+			plan.del[2] = 'storeId'
+		end
 		if order.status == 'pending' then
 			set.status, plan.to = 'created', 'created'
 			plan.message = 'order created (shipping fields from an earlier update kept)'
@@ -566,24 +580,36 @@ local function push_reply(keys, ctx, text)
 	redis.call('EXPIRE', keys[8], ctx.replyTtl)
 end
 
--- The event's detail: {"message": ..., "changes": {...}} (changes only when
--- the hash changed; items as JSON, not as text).
+-- The event's detail: {"message": ..., "changes": {...}}; changes (the
+-- hash fields written, null for a removed one, items as JSON) only when the
+-- order changed.
 local function event_detail(plan)
 	local changes = nil
-	if plan.outcome == 'applied' and plan.set and next(plan.set) then
-		changes = {}
-		for k, v in pairs(plan.set) do
-			if k ~= 'awaitingCreate' then
-				changes[k] = (k == 'items') and cjson.decode(v) or v
-			end
+	if plan.bump then
+		local names, removed = {}, {}
+		for k in pairs(plan.set or {}) do
+			names[#names + 1] = k
 		end
 		for _, k in ipairs(plan.del or {}) do
+			names[#names + 1], removed[k] = k, true
+		end
+		table.sort(names)
+		local m = {}
+		for _, k in ipairs(names) do
 			if k ~= 'awaitingCreate' then
-				changes[k] = cjson.null
+				if removed[k] then
+					m[#m + 1] = { k, 'null', true }
+				elseif k == 'items' then
+					m[#m + 1] = { k, plan.set[k], true }
+				else
+					m[#m + 1] = { k, plan.set[k] }
+				end
 			end
 		end
+		changes = json_object(m)
 	end
-	return json_object({ { 'message', plan.message }, { 'changes', changes } })
+	return json_object({ { 'message', plan.message },
+	    { 'changes', changes, true } })
 end
 
 local function write_plan(keys, ctx, order, plan)

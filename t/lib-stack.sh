@@ -604,6 +604,43 @@ stack_stop_fcgi() {
 	stack_stop_pidfile "$STACK_DIR/pids/oms-fcgi.pid" 12
 }
 
+# stack_start_worker [VAR=value...]: starts oms-worker (the master; pid file
+# pids/oms-worker.pid) with the oms-worker credentials and the Function
+# library of the source tree, any OMS_* variables of the caller, then the
+# VAR=value arguments. Waits until its log says the library is loaded.
+stack_start_worker() {
+	local log="$STACK_DIR/oms-worker.log"
+	stack__need_dir && stack_secrets || return 1
+	env OMS_WORKER_PROCESSES="${OMS_WORKER_PROCESSES:-2}" \
+	    OMS_AMQP_URL="${STACK_AMQP_URL:-amqp://127.0.0.1:1/oms}" \
+	    OMS_AMQP_PASSWORD_FILE="$STACK_DIR/secrets/amqp-oms-worker" \
+	    OMS_REDIS_URL="${STACK_REDIS_URL:-redis://127.0.0.1:1/0}" \
+	    OMS_REDIS_PASSWORD_FILE="$STACK_DIR/secrets/redis-oms-worker" \
+	    OMS_REDIS_FUNCTIONS="$OMS_SRCDIR/redis/oms.lua" \
+	    "$@" "$OMS_BUILDDIR/oms-worker" >>"$log" 2>&1 </dev/null &
+	stack__record oms-worker $! || return 1
+	if ! stack_retry 15 grep -q "running [0-9]* children" "$log"; then
+		echo "oms-worker did not start; its log:" >&2
+		tail -n 20 "$log" >&2
+		return 1
+	fi
+}
+
+# stack_worker_pid: the worker master's pid.
+stack_worker_pid() {
+	cat "$STACK_DIR/pids/oms-worker.pid"
+}
+
+# stack_worker_children: the pids of the worker master's children.
+stack_worker_children() {
+	ps -o pid= --ppid "$(stack_worker_pid)" | tr -d ' ' | sort
+}
+
+# stack_stop_worker: SIGTERM to the worker master, wait (at most 12 s).
+stack_stop_worker() {
+	stack_stop_pidfile "$STACK_DIR/pids/oms-worker.pid" 12
+}
+
 # stack_start_nginx [RATE [BURST [MAX_BODY]]]: renders and starts a
 # private nginx in $STACK_DIR/nginx in front of $STACK_FCGI_SOCKET on
 # STACK_HTTP_PORT (a free port when unset); exports OMS_URL.

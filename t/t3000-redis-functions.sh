@@ -1,0 +1,782 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016,SC2034,SC2317 # bodies are single-quoted strings eval'd by
+# test_expect_success, so shellcheck sees neither their uses nor the calls
+test_description='redis/oms.lua: the oms Function library against a real Redis
+
+Loads the library as oms-worker with FUNCTION LOAD REPLACE and drives every
+transition of DESIGN section 5 with FCALL oms_apply: the happy path, declined
+payments, cancel and delete from every status with the refund rule, a
+payment that completes after a cancel, early commands before the create,
+duplicates of every command type, invalid arguments (an error and nothing
+written), the capped global feed, and a Redis restart.'
+
+: "${OMS_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+# shellcheck source=t/test-lib.sh
+. "$OMS_SRCDIR/t/test-lib.sh"
+# shellcheck source=t/lib-stack.sh
+. "$OMS_SRCDIR/t/lib-stack.sh"
+
+for tool in redis-server redis-cli jq openssl; do
+	command -v "$tool" >/dev/null || test_skip_all "$tool is not installed"
+done
+
+stack_init "$TRASH_DIRECTORY/stack" || exit 1
+test_atexit 'stack_stop_all'
+
+LIB=$OMS_SRCDIR/redis/oms.lua
+SYSTEM='{"role":"system"}'
+ADMIN='{"role":"admin"}'
+SHIPPER='{"role":"shipper"}'
+CUSTOMER='{"role":"customer","customerId":"cus_1"}'
+CREATE='{"customerId":"cus_1","paymentMethodId":"pm_1","items":[{"productId":"p1","variantId":"v1","quantity":2},{"productId":"p2","variantId":"v2","quantity":1}]}'
+ITEMS='[{"productId":"p1","variantId":"v1","quantity":2},{"productId":"p2","variantId":"v2","quantity":1}]'
+CREATED_AT=2026-01-02T03:04:05.678Z
+CREATED_MS=1767323045678
+EVENTS_CAP=1000
+REPLY_TTL=60
+tick=0
+AT=$CREATED_AT
+mkdir -p "$TRASH_DIRECTORY/cmds"
+
+# W ARGS...: redis-cli as oms-worker (error replies on stdout).
+W() {
+	stack_redis_cli_as oms-worker "$@" 2>&1 | tr -d '\r'
+}
+
+# R ARGS...: redis-cli as omsctl, the inspecting user of docs/redis.md.
+R() {
+	stack_redis_cli "$@" 2>&1 | tr -d '\r'
+}
+
+# args_for TYPE CID OID DATA ACTOR: set the array A to the 8 keys and 10
+# arguments of one oms_apply call (A[8] is ARGV[1]), with the next "at".
+args_for() {
+	local type=$1 cid=$2 oid=$3 data=$4 actor=$5 cust=- ms=0 created=''
+	tick=$((tick + 1))
+	AT=$(printf '2026-01-02T04:%02d:%02d.%03dZ' $((tick / 60 % 60)) $((tick % 60)) $((tick % 1000)))
+	if [ "$type" = orders.create ]; then
+		cust=$(jq -r .customerId <<<"$data")
+		ms=$CREATED_MS
+		created=$CREATED_AT
+	elif [ -n "${CUST:-}" ]; then
+		cust=$CUST
+	fi
+	A=("oms:order:$oid" "oms:order:$oid:events" "oms:order:$oid:applied"
+		"oms:pending:$oid" oms:orders "oms:customer:$cust:orders" oms:events
+		"oms:reply:$cid" "$type" "$cid" "$oid" "$AT" "$actor" "$data" "$ms"
+		"$created" "$EVENTS_CAP" "$REPLY_TTL")
+}
+
+# fcall_A: FCALL oms_apply with the array A; the reply in ./res.
+fcall_A() {
+	W FCALL oms_apply 8 "${A[@]}" >res
+}
+
+# apply TYPE CID OID [DATA [ACTOR]]: one command; the reply (which must be
+# JSON) in ./res, and the call saved in cmds/CID for reapply. Not to be
+# run in a subshell (it advances the clock).
+apply() {
+	args_for "$1" "$2" "$3" "${4:-{\}}" "${5:-$SYSTEM}"
+	printf '%s\n' "${A[@]}" >"cmds/$2" &&
+	fcall_A &&
+	cp res "cmds/$2.res" &&
+	jq -e . res >/dev/null || { echo "not JSON: $(cat res)" >&2; return 1; }
+}
+
+# reapply CID: the very same call again (a redelivery); reply in ./res.
+reapply() {
+	mapfile -t A <"cmds/$1" &&
+	fcall_A &&
+	jq -e . res >/dev/null || { echo "not JSON: $(cat res)" >&2; return 1; }
+}
+
+# res JQ: a member of the last reply.
+res() {
+	jq -r "$1" res
+}
+
+# expect_res OUTCOME FROM TO VERSION FOLLOWUPS: the last reply, with
+# FOLLOWUPS as compact JSON.
+expect_res() {
+	test_eq "$(res .outcome)" "$1" outcome &&
+	test_eq "$(res .from)" "$2" from &&
+	test_eq "$(res .to)" "$3" to &&
+	test_eq "$(res .version)" "$4" version &&
+	test_eq "$(jq -c .followUps res)" "$5" followUps
+}
+
+# h OID FIELD: a field of the order hash.
+h() {
+	R hget "oms:order:$1" "$2"
+}
+
+# nev OID: the number of events of an order.
+nev() {
+	R xlen "oms:order:$1:events"
+}
+
+# events OID: the order's events as a JSON array of objects (with "id").
+events() {
+	R -2 --json xrange "oms:order:$1:events" - + |
+	jq '[.[] | .[1] as $f | [range(0; $f | length; 2) | {($f[.]): $f[. + 1]}] | add]'
+}
+
+# ev OID JQ: JQ applied to the order's last event.
+ev() {
+	events "$1" | jq -r ".[-1] | $2"
+}
+
+# snapshot OID: everything a command could change, for before/after.
+snapshot() {
+	{
+		R hgetall "oms:order:$1"
+		echo "events $(nev "$1")"
+		echo "applied $(R scard "oms:order:$1:applied")"
+		echo "feed $(R xlen oms:events)"
+		echo "orders $(R zcard oms:orders)"
+		echo "pending $(R exists "oms:pending:$1")"
+	}
+}
+
+# pending OID JSON: oms-fcgi's pending record, as oms-fcgi writes it.
+pending() {
+	stack_redis_cli_as oms-fcgi set "oms:pending:$1" "$2" EX 86400 >/dev/null
+}
+
+# to_paid OID CID: an order created and paid (status paymentSuccess).
+to_paid() {
+	apply orders.create "$2" "$1" "$CREATE" "$CUSTOMER" &&
+	apply orders.process.payment "$2.pay" "$1" '{"result":"success","transactionId":"tx_'"$1"'"}' &&
+	test_eq "$(h "$1" status)" paymentSuccess
+}
+
+# to_shipped OID CID: ... and shipped with tracking number trk_OID.
+to_shipped() {
+	to_paid "$1" "$2" &&
+	apply orders.ship "$2.pay.ship" "$1" '{"shipCompanyId":"dhl","trackingNumber":"trk_'"$1"'"}' &&
+	test_eq "$(h "$1" status)" shipped
+}
+
+test_expect_success 'redis starts; oms-worker loads the library with LOAD REPLACE' '
+	stack_start_redis &&
+	test_eq "$(W -x FUNCTION LOAD REPLACE <"$LIB")" oms &&
+	test_eq "$(W -x FUNCTION LOAD REPLACE <"$LIB")" oms &&
+	W -2 --json FUNCTION LIST LIBRARYNAME oms >list &&
+	test_eq "$(jq -r ".[0][1]" list)" oms &&
+	jq -c ".[0][5]" list >fns &&
+	grep -q "\"oms_apply\",\"description\",null,\"flags\",\[\]" fns &&
+	grep -q "\"oms_get\",\"description\",null,\"flags\",\[\"no-writes\"\]" fns
+'
+
+test_expect_success 'only oms-worker applies; omsctl may only read with oms_get' '
+	args_for orders.create acl1 oacl "$CREATE" "$CUSTOMER" &&
+	test_match "$(stack_redis_cli_as oms-fcgi FCALL oms_apply 8 "${A[@]}" 2>&1)" "^NOPERM" &&
+	test_match "$(R FCALL oms_apply 8 "${A[@]}")" "^NOPERM" &&
+	test_match "$(R FCALL_RO oms_apply 8 "${A[@]}")" "no-writes" &&
+	test_eq "$(R exists oms:order:oacl oms:order:oacl:events oms:reply:acl1)" 0 &&
+	test_eq "$(R FCALL_RO oms_get 1 oms:order:oacl)" ""
+'
+
+test_expect_success 'create: the reply, the payment follow-up' '
+	apply orders.create c1 o1 "$CREATE" "$CUSTOMER" &&
+	expect_res applied none created 1 \
+		"[{\"type\":\"orders.process.payment\",\"commandId\":\"c1.pay\"}]" &&
+	test_eq "$(res .type)" orders.create &&
+	test_eq "$(res .commandId)" c1 &&
+	test_eq "$(res .orderId)" o1 &&
+	test_eq "$(res .detail)" "order created" &&
+	c1_at=$AT
+'
+
+test_expect_success 'create: every field of the hash, optional ones absent' '
+	test_eq "$(h o1 id)" o1 &&
+	test_eq "$(h o1 customerId)" cus_1 &&
+	test_eq "$(h o1 paymentMethodId)" pm_1 &&
+	test_eq "$(h o1 status)" created &&
+	test_eq "$(h o1 isDeleted)" 0 &&
+	test_eq "$(h o1 version)" 1 &&
+	test_eq "$(h o1 createdAt)" "$CREATED_AT" &&
+	test_eq "$(h o1 updatedAt)" "$AT" &&
+	test_eq "$(h o1 items | jq -c .)" "$ITEMS" &&
+	test_eq "$(h o1 items)" "$ITEMS" &&
+	ok=1 &&
+	for f in storeId paymentTransactionId refundTransactionId shipCompanyId \
+		trackingNumber confirmationId awaitingCreate; do
+		test_eq "$(R hexists oms:order:o1 "$f")" 0 "$f" || ok=0
+	done &&
+	test_eq "$ok" 1 &&
+	test_eq "$(R hlen oms:order:o1)" 9
+'
+
+test_expect_success 'create: indexes, pending deleted, applied set, reply list' '
+	pending o9 "{\"id\":\"o9\",\"status\":\"pending\"}" &&
+	test_eq "$(R exists oms:pending:o9)" 1 &&
+	apply orders.create c9 o9 "{\"customerId\":\"cus_9\",\"paymentMethodId\":\"pm_9\",\"storeId\":\"st_9\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":10000}]}" "$ADMIN" &&
+	test_eq "$(R exists oms:pending:o9)" 0 &&
+	test_eq "$(h o9 storeId)" st_9 &&
+	test_eq "$(R zscore oms:orders o1)" "$CREATED_MS" &&
+	test_eq "$(R zscore oms:orders o9)" "$CREATED_MS" &&
+	test_eq "$(R zscore oms:customer:cus_1:orders o1)" "$CREATED_MS" &&
+	test_eq "$(R zscore oms:customer:cus_9:orders o9)" "$CREATED_MS" &&
+	test_eq "$(R zscore oms:customer:cus_1:orders o9)" "" &&
+	test_eq "$(R smembers oms:order:o1:applied)" c1 &&
+	test_eq "$(R llen oms:reply:c1)" 1 &&
+	test_eq "$(R lindex oms:reply:c1 0)" "$(cat cmds/c1.res)" &&
+	ttl=$(R ttl oms:reply:c1) &&
+	test "$ttl" -gt 0 && test "$ttl" -le "$REPLY_TTL"
+'
+
+test_expect_success 'create: one event with every field, and the same in the feed' '
+	test_eq "$(nev o1)" 1 &&
+	events o1 >ev.json &&
+	test_eq "$(jq -r ".[0].type" ev.json)" orders.create &&
+	test_eq "$(jq -r ".[0].commandId" ev.json)" c1 &&
+	test_eq "$(jq -r ".[0].outcome" ev.json)" applied &&
+	test_eq "$(jq -r ".[0].from" ev.json)" none &&
+	test_eq "$(jq -r ".[0].to" ev.json)" created &&
+	test_eq "$(jq -r ".[0].at" ev.json)" "$c1_at" &&
+	test_eq "$(jq -r ".[0].version" ev.json)" 1 &&
+	test_eq "$(jq -r ".[0].actor" ev.json | jq -c .)" "$CUSTOMER" &&
+	test_eq "$(jq -r ".[0].detail" ev.json | jq -r .message)" "order created" &&
+	test_eq "$(jq -r ".[0].detail" ev.json | jq -c .changes.items)" "$ITEMS" &&
+	test_eq "$(jq -r ".[0].detail" ev.json | jq -r .changes.status)" created &&
+	test_eq "$(jq -r ".[0].followUps" ev.json | jq -c .)" "$(jq -c .followUps cmds/c1.res)" &&
+	test_eq "$(jq -r ".[0] | keys | join(\",\")" ev.json)" \
+		"actor,at,commandId,detail,followUps,from,outcome,to,type,version" &&
+	R -2 --json xrange oms:events - + >feed.json &&
+	jq -c "[.[] | .[1] | select(.[1] == \"o1\")]" feed.json >feed-o1.json &&
+	test_eq "$(jq length feed-o1.json)" 1 &&
+	test_eq "$(jq -c ".[0][2:]" feed-o1.json)" \
+		"$(R -2 --json xrange oms:order:o1:events - + | jq -c ".[0][1]")" &&
+	test_eq "$(jq -r ".[0][0]" feed-o1.json)" orderId
+'
+
+test_expect_success 'oms_get returns the hash as JSON, nil for an unknown order' '
+	W FCALL_RO oms_get 1 oms:order:o1 >get.json &&
+	test_eq "$(jq -r .status get.json)" created &&
+	test_eq "$(jq -r .version get.json)" 1 &&
+	test_eq "$(jq -r .items get.json)" "$ITEMS" &&
+	test_eq "$(jq length get.json)" 9 &&
+	test_eq "$(R FCALL_RO oms_get 1 oms:order:o1 | jq -r .customerId)" cus_1 &&
+	test_eq "$(W FCALL_RO oms_get 1 oms:order:nope)" "" &&
+	test_match "$(W FCALL_RO oms_get 1 oms:orders)" "^EINVAL"
+'
+
+test_expect_success 'process.payment success: paymentSuccess, transaction id, ship follow-up' '
+	apply orders.process.payment c1.pay o1 "{\"result\":\"success\",\"transactionId\":\"tx_1\"}" &&
+	expect_res applied created paymentSuccess 2 \
+		"[{\"type\":\"orders.ship\",\"commandId\":\"c1.pay.ship\"}]" &&
+	test_eq "$(h o1 status)" paymentSuccess &&
+	test_eq "$(h o1 paymentTransactionId)" tx_1 &&
+	test_eq "$(h o1 version)" 2 &&
+	test_eq "$(h o1 updatedAt)" "$AT" &&
+	test_eq "$(h o1 createdAt)" "$CREATED_AT" &&
+	test_eq "$(nev o1)" 2 &&
+	test_eq "$(ev o1 .actor)" "$SYSTEM" &&
+	test_eq "$(ev o1 .to)" paymentSuccess
+'
+
+test_expect_success 'ship: shipped with carrier and tracking number' '
+	apply orders.ship c1.pay.ship o1 "{\"shipCompanyId\":\"dhl\",\"trackingNumber\":\"trk_1\"}" &&
+	expect_res applied paymentSuccess shipped 3 "[]" &&
+	test_eq "$(h o1 status)" shipped &&
+	test_eq "$(h o1 shipCompanyId)" dhl &&
+	test_eq "$(h o1 trackingNumber)" trk_1 &&
+	test_eq "$(ev o1 .followUps)" "[]" &&
+	test_eq "$(nev o1)" 3
+'
+
+test_expect_success 'delivered with a wrong tracking id: refused and recorded' '
+	apply orders.delivered d1bad o1 "{\"trackingId\":\"trk_X\",\"confirmationId\":\"conf_1\"}" "$SHIPPER" &&
+	expect_res refused shipped shipped 3 "[]" &&
+	test_match "$(res .detail)" "trackingId does not match" &&
+	test_eq "$(h o1 status)" shipped &&
+	test_eq "$(R hexists oms:order:o1 confirmationId)" 0 &&
+	test_eq "$(h o1 version)" 3 &&
+	test_eq "$(nev o1)" 4 &&
+	test_eq "$(ev o1 .outcome)" refused &&
+	test_eq "$(ev o1 .detail | jq -r .message)" "$(res .detail)" &&
+	test_eq "$(ev o1 ".detail | fromjson | has(\"changes\")")" false &&
+	test_eq "$(R sismember oms:order:o1:applied d1bad)" 1 &&
+	test_eq "$(R lindex oms:reply:d1bad 0 | jq -r .outcome)" refused
+'
+
+test_expect_success 'delivered with the tracking number: delivered + confirmation id' '
+	apply orders.delivered d1 o1 "{\"trackingId\":\"trk_1\",\"confirmationId\":\"conf_1\"}" "$SHIPPER" &&
+	expect_res applied shipped delivered 4 "[]" &&
+	test_eq "$(h o1 status)" delivered &&
+	test_eq "$(h o1 confirmationId)" conf_1 &&
+	test_eq "$(ev o1 .actor)" "$SHIPPER" &&
+	test_eq "$(nev o1)" 5
+'
+
+test_expect_success 'a delivered order: no update, cancel, second delivery' '
+	apply orders.update u1 o1 "{\"trackingNumber\":\"trk_2\"}" "$ADMIN" &&
+	expect_res refused delivered delivered 4 "[]" &&
+	apply orders.cancel x1 o1 "{}" "$CUSTOMER" &&
+	expect_res refused delivered delivered 4 "[]" &&
+	test_match "$(res .detail)" "delivered cannot be canceled" &&
+	apply orders.delivered d1b o1 "{\"trackingId\":\"trk_1\",\"confirmationId\":\"conf_2\"}" &&
+	expect_res refused delivered delivered 4 "[]" &&
+	test_eq "$(h o1 trackingNumber)" trk_1 &&
+	test_eq "$(h o1 confirmationId)" conf_1 &&
+	test_eq "$(nev o1)" 8
+'
+
+test_expect_success 'a delivered order can be deleted (soft), staying delivered' '
+	apply orders.delete del1 o1 "{}" "$CUSTOMER" &&
+	expect_res applied delivered delivered 5 "[]" &&
+	test_eq "$(h o1 isDeleted)" 1 &&
+	test_eq "$(h o1 status)" delivered &&
+	test_eq "$(R zscore oms:orders o1)" "$CREATED_MS"
+'
+
+test_expect_success 'declined payment: paymentFailed, no follow-up' '
+	apply orders.create c2 o2 "$CREATE" "$CUSTOMER" &&
+	apply orders.process.payment c2.pay o2 "{\"result\":\"declined\"}" &&
+	expect_res applied created paymentFailed 2 "[]" &&
+	test_eq "$(h o2 status)" paymentFailed &&
+	test_eq "$(R hexists oms:order:o2 paymentTransactionId)" 0 &&
+	apply orders.ship c2.pay.ship o2 "{\"shipCompanyId\":\"dhl\",\"trackingNumber\":\"t\"}" &&
+	expect_res refused paymentFailed paymentFailed 2 "[]"
+'
+
+test_expect_success 'cancel from paymentFailed: canceled, nothing to refund' '
+	apply orders.cancel x2 o2 "{}" "$CUSTOMER" &&
+	expect_res applied paymentFailed canceled 3 "[]" &&
+	test_eq "$(h o2 status)" canceled &&
+	test_eq "$(h o2 isDeleted)" 0 &&
+	test_eq "$(ev o2 .actor)" "$CUSTOMER"
+'
+
+test_expect_success 'cancel from created: canceled, no refund; a second cancel refused' '
+	apply orders.create c3 o3 "$CREATE" &&
+	apply orders.cancel x3 o3 "{}" "$ADMIN" &&
+	expect_res applied created canceled 2 "[]" &&
+	test_eq "$(h o3 status)" canceled &&
+	test_eq "$(h o3 updatedAt)" "$AT" &&
+	apply orders.cancel x3b o3 "{}" "$ADMIN" &&
+	expect_res refused canceled canceled 2 "[]" &&
+	test_eq "$(res .detail)" "the order is already canceled" &&
+	test_eq "$(nev o3)" 3
+'
+
+test_expect_success 'cancel from paymentSuccess: canceled and a refund follow-up' '
+	to_paid o4 c4 &&
+	apply orders.cancel x4 o4 "{}" "$CUSTOMER" &&
+	expect_res applied paymentSuccess canceled 3 \
+		"[{\"type\":\"orders.refund\",\"commandId\":\"x4.refund\"}]" &&
+	test_eq "$(h o4 status)" canceled &&
+	test_eq "$(h o4 paymentTransactionId)" tx_o4 &&
+	test_eq "$(ev o4 .followUps | jq -c .)" "$(jq -c .followUps res)"
+'
+
+test_expect_success 'ship after cancel: refused, never shipped' '
+	apply orders.ship c4.pay.ship o4 "{\"shipCompanyId\":\"dhl\",\"trackingNumber\":\"trk\"}" &&
+	expect_res refused canceled canceled 3 "[]" &&
+	test_eq "$(R hexists oms:order:o4 trackingNumber)" 0 &&
+	test_eq "$(R hexists oms:order:o4 shipCompanyId)" 0
+'
+
+test_expect_success 'refund: refundTransactionId once; a second refund refused' '
+	apply orders.refund x4.refund o4 "{\"refundTransactionId\":\"rf_4\"}" &&
+	expect_res applied canceled canceled 4 "[]" &&
+	test_eq "$(h o4 refundTransactionId)" rf_4 &&
+	apply orders.refund x4.refund2 o4 "{\"refundTransactionId\":\"rf_5\"}" &&
+	expect_res refused canceled canceled 4 "[]" &&
+	test_eq "$(res .detail)" "the payment is already refunded" &&
+	test_eq "$(h o4 refundTransactionId)" rf_4
+'
+
+test_expect_success 'refund refused without a cancel or without a payment' '
+	to_paid o5 c5 &&
+	apply orders.refund r5 o5 "{\"refundTransactionId\":\"rf\"}" &&
+	expect_res refused paymentSuccess paymentSuccess 2 "[]" &&
+	apply orders.refund r3 o3 "{\"refundTransactionId\":\"rf\"}" &&
+	expect_res refused canceled canceled 2 "[]" &&
+	test_eq "$(res .detail)" "the order has no payment to refund" &&
+	test_eq "$(R hexists oms:order:o3 refundTransactionId)" 0 &&
+	test_eq "$(R hexists oms:order:o5 refundTransactionId)" 0
+'
+
+test_expect_success 'a second payment of a paid order is refused' '
+	apply orders.process.payment c5.pay2 o5 "{\"result\":\"success\",\"transactionId\":\"tx_other\"}" &&
+	expect_res refused paymentSuccess paymentSuccess 2 "[]" &&
+	test_eq "$(h o5 paymentTransactionId)" tx_o5
+'
+
+test_expect_success 'cancel of a shipped order is refused' '
+	to_shipped o6 c6 &&
+	apply orders.cancel x6 o6 "{}" "$CUSTOMER" &&
+	expect_res refused shipped shipped 3 "[]" &&
+	test_eq "$(h o6 status)" shipped
+'
+
+test_expect_success 'payment success after cancel: recorded, refunded, never shipped' '
+	apply orders.create c7 o7 "$CREATE" "$CUSTOMER" &&
+	apply orders.cancel x7 o7 "{}" "$CUSTOMER" &&
+	expect_res applied created canceled 2 "[]" &&
+	apply orders.process.payment c7.pay o7 "{\"result\":\"success\",\"transactionId\":\"tx_7\"}" &&
+	expect_res applied canceled canceled 3 \
+		"[{\"type\":\"orders.refund\",\"commandId\":\"c7.pay.refund\"}]" &&
+	test_eq "$(h o7 status)" canceled &&
+	test_eq "$(h o7 paymentTransactionId)" tx_7 &&
+	test_match "$(res .detail)" "refunded, never shipped" &&
+	apply orders.ship c7.pay.ship o7 "{\"shipCompanyId\":\"dhl\",\"trackingNumber\":\"t\"}" &&
+	expect_res refused canceled canceled 3 "[]" &&
+	apply orders.refund c7.pay.refund o7 "{\"refundTransactionId\":\"rf_7\"}" &&
+	expect_res applied canceled canceled 4 "[]" &&
+	test_eq "$(h o7 refundTransactionId)" rf_7 &&
+	test_eq "$(h o7 status)" canceled &&
+	test_eq "$(nev o7)" 5
+'
+
+test_expect_success 'declined payment after cancel: a recorded no-op' '
+	apply orders.create c8 o8 "$CREATE" &&
+	apply orders.cancel x8 o8 "{}" &&
+	apply orders.process.payment c8.pay o8 "{\"result\":\"declined\"}" &&
+	expect_res refused canceled canceled 2 "[]" &&
+	test_eq "$(h o8 status)" canceled &&
+	test_eq "$(R hexists oms:order:o8 paymentTransactionId)" 0 &&
+	test_eq "$(nev o8)" 3 &&
+	test_eq "$(ev o8 .outcome)" refused
+'
+
+test_expect_success 'skipped provider calls (data.skipped) are recorded refusals' '
+	apply orders.process.payment c8.pay2 o8 "{\"skipped\":true}" &&
+	expect_res refused canceled canceled 2 "[]" &&
+	test_match "$(res .detail)" "skipped" &&
+	apply orders.ship c8.ship o8 "{\"skipped\":true}" &&
+	expect_res refused canceled canceled 2 "[]" &&
+	apply orders.refund c8.refund o8 "{\"skipped\":true}" &&
+	expect_res refused canceled canceled 2 "[]" &&
+	test_eq "$(nev o8)" 6
+'
+
+test_expect_success 'delete from created: deleted and canceled, no refund' '
+	apply orders.create c10 o10 "$CREATE" &&
+	apply orders.delete del10 o10 "{}" "$CUSTOMER" &&
+	expect_res applied created canceled 2 "[]" &&
+	test_eq "$(h o10 isDeleted)" 1 &&
+	test_eq "$(h o10 status)" canceled &&
+	test_eq "$(ev o10 .detail | jq -r .changes.isDeleted)" 1 &&
+	test_eq "$(R zscore oms:customer:cus_1:orders o10)" "$CREATED_MS"
+'
+
+test_expect_success 'delete from paymentSuccess: canceled with a refund follow-up' '
+	to_paid o11 c11 &&
+	apply orders.delete del11 o11 "{}" "$ADMIN" &&
+	expect_res applied paymentSuccess canceled 3 \
+		"[{\"type\":\"orders.refund\",\"commandId\":\"del11.refund\"}]" &&
+	test_eq "$(h o11 isDeleted)" 1 &&
+	test_eq "$(h o11 status)" canceled
+'
+
+test_expect_success 'delete of a shipped order: deleted, still shipped, no refund' '
+	to_shipped o12 c12 &&
+	apply orders.delete del12 o12 "{}" &&
+	expect_res applied shipped shipped 4 "[]" &&
+	test_eq "$(h o12 isDeleted)" 1 &&
+	test_eq "$(h o12 status)" shipped
+'
+
+test_expect_success 'delete of a deleted order: applied, nothing changes' '
+	before=$(R hgetall oms:order:o12) &&
+	apply orders.delete del12b o12 "{}" &&
+	expect_res applied shipped shipped 4 "[]" &&
+	test_eq "$(res .detail)" "the order was already deleted" &&
+	test_eq "$(R hgetall oms:order:o12)" "$before" &&
+	test_eq "$(nev o12)" 5 &&
+	test_eq "$(ev o12 ".detail | fromjson | has(\"changes\")")" false
+'
+
+test_expect_success 'update sets shipping fields; a partial update keeps the other' '
+	apply orders.create c13 o13 "$CREATE" &&
+	apply orders.update u13 o13 "{\"shipCompanyId\":\"ups\",\"trackingNumber\":\"trk_a\"}" "$SHIPPER" &&
+	expect_res applied created created 2 "[]" &&
+	test_eq "$(h o13 shipCompanyId)" ups &&
+	test_eq "$(h o13 trackingNumber)" trk_a &&
+	apply orders.update u13b o13 "{\"trackingNumber\":\"trk_b\"}" "$ADMIN" &&
+	expect_res applied created created 3 "[]" &&
+	test_eq "$(h o13 shipCompanyId)" ups &&
+	test_eq "$(h o13 trackingNumber)" trk_b &&
+	test_eq "$(ev o13 .detail | jq -c .changes)" "{\"trackingNumber\":\"trk_b\"}" &&
+	apply orders.update u6 o6 "{\"trackingNumber\":\"trk_new\"}" &&
+	expect_res applied shipped shipped 4 "[]" &&
+	apply orders.delivered d6 o6 "{\"trackingId\":\"trk_new\",\"confirmationId\":\"cf6\"}" &&
+	expect_res applied shipped delivered 5 "[]"
+'
+
+test_expect_success 'update of a canceled order is refused' '
+	apply orders.update u3 o3 "{\"shipCompanyId\":\"ups\"}" &&
+	expect_res refused canceled canceled 2 "[]" &&
+	test_eq "$(R hexists oms:order:o3 shipCompanyId)" 0
+'
+
+test_expect_success 'payment, ship, delivered, refund of an unknown order: refused' '
+	for t in orders.process.payment orders.ship orders.delivered orders.refund; do
+		case $t in
+		orders.process.payment) d="{\"result\":\"success\",\"transactionId\":\"tx\"}" ;;
+		orders.ship) d="{\"shipCompanyId\":\"a\",\"trackingNumber\":\"b\"}" ;;
+		orders.delivered) d="{\"trackingId\":\"a\",\"confirmationId\":\"b\"}" ;;
+		orders.refund) d="{\"refundTransactionId\":\"r\"}" ;;
+		esac
+		apply "$t" "unk-$t" ounk "$d" &&
+		expect_res refused none none 0 "[]" &&
+		test_eq "$(res .detail)" "unknown order" || return 1
+	done &&
+	test_eq "$(R exists oms:order:ounk)" 0 &&
+	test_eq "$(nev ounk)" 4 &&
+	test_eq "$(R scard oms:order:ounk:applied)" 4 &&
+	test_eq "$(R zscore oms:orders ounk)" ""
+'
+
+test_expect_success 'create of an existing order (another commandId): refused' '
+	before=$(R hgetall oms:order:o13) &&
+	apply orders.create c13other o13 "{\"customerId\":\"cus_2\",\"paymentMethodId\":\"pm_2\",\"items\":[{\"productId\":\"x\",\"variantId\":\"y\",\"quantity\":1}]}" &&
+	expect_res refused created created 3 "[]" &&
+	test_eq "$(res .detail)" "the order already exists" &&
+	test_eq "$(R hgetall oms:order:o13)" "$before" &&
+	test_eq "$(R zscore oms:customer:cus_2:orders o13)" ""
+'
+
+test_expect_success 'early cancel (create still queued): a canceled placeholder' '
+	pending e1 "{\"id\":\"e1\",\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm_1\",\"storeId\":null,\"items\":$ITEMS,\"status\":\"pending\",\"isDeleted\":false,\"createdAt\":\"$CREATED_AT\",\"version\":0}" &&
+	apply orders.cancel xe1 e1 "{}" "$CUSTOMER" &&
+	expect_res applied none canceled 1 "[]" &&
+	test_eq "$(h e1 id)" e1 &&
+	test_eq "$(h e1 status)" canceled &&
+	test_eq "$(h e1 isDeleted)" 0 &&
+	test_eq "$(h e1 version)" 1 &&
+	test_eq "$(h e1 awaitingCreate)" 1 &&
+	test_eq "$(h e1 customerId)" cus_1 &&
+	test_eq "$(h e1 items)" "$ITEMS" &&
+	test_eq "$(h e1 createdAt)" "$CREATED_AT" &&
+	test_eq "$(R hexists oms:order:e1 storeId)" 0 &&
+	test_eq "$(R exists oms:pending:e1)" 1 &&
+	test_eq "$(R zscore oms:orders e1)" ""
+'
+
+test_expect_success 'a placeholder refuses payment; cancel and update are refused too' '
+	apply orders.process.payment xe1.pay e1 "{\"result\":\"success\",\"transactionId\":\"tx\"}" &&
+	expect_res refused canceled canceled 1 "[]" &&
+	test_eq "$(res .detail)" "the order has not been created yet" &&
+	apply orders.cancel xe1b e1 "{}" &&
+	expect_res refused canceled canceled 1 "[]" &&
+	apply orders.update ue1 e1 "{\"trackingNumber\":\"t\"}" &&
+	expect_res refused canceled canceled 1 "[]"
+'
+
+test_expect_success 'then the create: canceled with its fields, no payment follow-up' '
+	apply orders.create ce1 e1 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm_1\",\"storeId\":\"st_1\",\"items\":$ITEMS}" "$CUSTOMER" &&
+	expect_res applied canceled canceled 2 "[]" &&
+	test_match "$(res .detail)" "will not be paid" &&
+	test_eq "$(h e1 status)" canceled &&
+	test_eq "$(h e1 storeId)" st_1 &&
+	test_eq "$(h e1 paymentMethodId)" pm_1 &&
+	test_eq "$(h e1 createdAt)" "$CREATED_AT" &&
+	test_eq "$(h e1 updatedAt)" "$AT" &&
+	test_eq "$(R hexists oms:order:e1 awaitingCreate)" 0 &&
+	test_eq "$(R exists oms:pending:e1)" 0 &&
+	test_eq "$(R zscore oms:orders e1)" "$CREATED_MS" &&
+	test_eq "$(R zscore oms:customer:cus_1:orders e1)" "$CREATED_MS" &&
+	test_eq "$(nev e1)" 5 &&
+	events e1 | jq -r ".[] | .type + \" \" + .outcome" >seq &&
+	printf "%s\n" "orders.cancel applied" "orders.process.payment refused" \
+		"orders.cancel refused" "orders.update refused" "orders.create applied" >expect &&
+	test_cmp expect seq
+'
+
+test_expect_success 'early cancel without a pending record, then create' '
+	apply orders.cancel xe2 e2 "{}" "$ADMIN" &&
+	expect_res applied none canceled 1 "[]" &&
+	test_eq "$(R hlen oms:order:e2)" 6 &&
+	apply orders.create ce2 e2 "$CREATE" "$CUSTOMER" &&
+	expect_res applied canceled canceled 2 "[]" &&
+	test_eq "$(h e2 customerId)" cus_1 &&
+	test_eq "$(h e2 items)" "$ITEMS" &&
+	test_eq "$(R hexists oms:order:e2 storeId)" 0 &&
+	test_eq "$(R hlen oms:order:e2)" 9
+'
+
+test_expect_success 'early delete, then create: canceled and deleted, not paid' '
+	apply orders.delete dele3 e3 "{}" "$CUSTOMER" &&
+	expect_res applied none canceled 1 "[]" &&
+	test_eq "$(h e3 isDeleted)" 1 &&
+	apply orders.create ce3 e3 "$CREATE" "$CUSTOMER" &&
+	expect_res applied canceled canceled 2 "[]" &&
+	test_eq "$(h e3 isDeleted)" 1 &&
+	test_eq "$(h e3 status)" canceled &&
+	test_eq "$(R zscore oms:orders e3)" "$CREATED_MS"
+'
+
+test_expect_success 'early update, then create: created with the fields, paid' '
+	apply orders.update ue4 e4 "{\"shipCompanyId\":\"ups\"}" "$ADMIN" &&
+	expect_res applied none pending 1 "[]" &&
+	test_eq "$(h e4 status)" pending &&
+	test_eq "$(h e4 shipCompanyId)" ups &&
+	apply orders.update ue4b e4 "{\"trackingNumber\":\"trk_e4\"}" &&
+	expect_res applied pending pending 2 "[]" &&
+	apply orders.create ce4 e4 "$CREATE" "$CUSTOMER" &&
+	expect_res applied pending created 3 \
+		"[{\"type\":\"orders.process.payment\",\"commandId\":\"ce4.pay\"}]" &&
+	test_eq "$(h e4 status)" created &&
+	test_eq "$(h e4 shipCompanyId)" ups &&
+	test_eq "$(h e4 trackingNumber)" trk_e4 &&
+	test_eq "$(R hexists oms:order:e4 awaitingCreate)" 0
+'
+
+test_expect_success 'early update, early cancel, then create: canceled, not paid' '
+	apply orders.update ue5 e5 "{\"shipCompanyId\":\"ups\"}" &&
+	apply orders.cancel xe5 e5 "{}" &&
+	expect_res applied pending canceled 2 "[]" &&
+	apply orders.create ce5 e5 "$CREATE" &&
+	expect_res applied canceled canceled 3 "[]" &&
+	test_eq "$(h e5 shipCompanyId)" ups
+'
+
+test_expect_success 'invalid arguments: EINVAL and not one key written' '
+	feed=$(R xlen oms:events) &&
+	: >cases &&
+	bad() { # INDEX VALUE [TYPE [DATA]]: one argument spoilt
+		args_for "${3:-orders.create}" badc bad1 "${4:-$CREATE}" "$CUSTOMER" &&
+		A[$1]=$2 &&
+		fcall_A &&
+		echo "$1 $2 -> $(cat res)" >>cases &&
+		test_match "$(cat res)" "^EINVAL " || return 1
+	} &&
+	bad 8 orders.bogus &&
+	bad 9 "" &&
+	bad 9 "c/1" &&
+	bad 10 "o 1" &&
+	bad 10 "$(printf "%065d" 0)" &&
+	bad 11 "2026-01-02 03:04:05" &&
+	bad 11 "" &&
+	bad 12 "not json" &&
+	bad 12 "{\"role\":\"root\"}" &&
+	bad 12 "{\"role\":\"customer\"}" &&
+	bad 13 "{" &&
+	bad 13 "[]" &&
+	bad 13 "{\"paymentMethodId\":\"pm\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":1}]}" &&
+	bad 13 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"items\":[]}" &&
+	bad 13 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":0}]}" &&
+	bad 13 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":1.5}]}" &&
+	bad 13 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"storeId\":\"\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":1}]}" &&
+	bad 14 "x" &&
+	bad 15 "" &&
+	bad 16 0 &&
+	bad 17 "-1" &&
+	bad 0 oms:order:other &&
+	bad 2 oms:order:bad1:done &&
+	bad 5 oms:customer:cus_2:orders &&
+	bad 7 oms:reply:other &&
+	bad 13 "{\"result\":\"maybe\"}" orders.process.payment &&
+	bad 13 "{\"result\":\"success\"}" orders.process.payment &&
+	bad 13 "{\"shipCompanyId\":\"dhl\"}" orders.ship &&
+	bad 13 "{}" orders.update &&
+	bad 13 "{\"trackingNumber\":\"\"}" orders.update &&
+	bad 13 "{\"trackingId\":\"t\"}" orders.delivered &&
+	bad 13 "{}" orders.refund &&
+	bad 5 "oms:customer:a b:orders" orders.cancel "{}" &&
+	test_match "$(W FCALL oms_apply 2 oms:order:bad1 oms:order:bad1:events x)" "^EINVAL" &&
+	args_for orders.cancel badc bad1 "{}" "$ADMIN" &&
+	test_match "$(W FCALL oms_apply 8 "${A[@]}" extra)" "^EINVAL" &&
+	test_eq "$(R exists oms:order:bad1 oms:order:bad1:events oms:order:bad1:applied oms:reply:badc oms:customer:cus_2:orders)" 0 &&
+	test_eq "$(R xlen oms:events)" "$feed" &&
+	test_eq "$(wc -l <cases)" 33
+'
+
+test_expect_success 'invalid arguments on an existing order change nothing' '
+	snapshot o13 >before &&
+	args_for orders.update badu o13 "{\"trackingNumber\":\"no way\"}" "$ADMIN" &&
+	fcall_A &&
+	test_match "$(cat res)" "^EINVAL data.trackingNumber" &&
+	args_for orders.cancel badx o13 "{}" "{\"role\":\"customer\",\"customerId\":\"\"}" &&
+	fcall_A &&
+	test_match "$(cat res)" "^EINVAL" &&
+	snapshot o13 >after &&
+	test_cmp before after &&
+	test_eq "$(R exists oms:reply:badu oms:reply:badx)" 0
+'
+
+test_expect_success 'a redelivered command of every type changes nothing' '
+	snapshot_all() {
+		for o in o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 e1 e2 e3 e4 e5 ounk; do
+			snapshot "$o"
+		done
+	} &&
+	snapshot_all >before &&
+	for f in cmds/*; do
+		case $f in *.res) ;; *) echo "${f#cmds/}" ;; esac
+	done | sort >cids &&
+	mapfile -t cids <cids &&
+	say "replaying ${#cids[@]} commands" &&
+	test "${#cids[@]}" -ge 70 &&
+	for c in "${cids[@]}"; do sed -n 9p "cmds/$c"; done | sort -u >types &&
+	test_eq "$(wc -l <types)" 8 &&
+	ok=1 &&
+	for c in "${cids[@]}"; do
+		reapply "$c" || { ok=0; continue; }
+		first=cmds/$c.res
+		test_eq "$(res .outcome)" duplicate "$c" &&
+		test_eq "$(res .firstOutcome)" "$(jq -r .outcome "$first")" "$c" &&
+		test_eq "$(jq -c .followUps res)" "$(jq -c .followUps "$first")" "$c" &&
+		test_eq "$(res .from)/$(res .to)" "$(jq -r ".from + \"/\" + .to" "$first")" "$c" &&
+		test_eq "$(res .detail)" "$(jq -r .detail "$first")" "$c" &&
+		test_eq "$(res .type)" "$(jq -r .type "$first")" "$c" || ok=0
+	done &&
+	test_eq "$ok" 1 &&
+	snapshot_all >after &&
+	test_cmp before after
+'
+
+test_expect_success 'a redelivery pushes the first outcome to the reply list again' '
+	test_eq "$(R llen oms:reply:c1)" 2 &&
+	test_eq "$(R lindex oms:reply:c1 0 | jq -r .outcome)" applied &&
+	test_eq "$(R lindex oms:reply:c1 0 | jq -r .duplicate)" true &&
+	test_eq "$(R lindex oms:reply:c1 0 | jq -c .followUps)" "$(jq -c .followUps cmds/c1.res)" &&
+	test_eq "$(R lindex oms:reply:d1bad 0 | jq -r .outcome)" refused &&
+	test_eq "$(R lindex oms:reply:d1bad 1)" "$(cat cmds/d1bad.res)"
+'
+
+test_expect_success 'a redelivered early create keeps its (empty) follow-ups' '
+	reapply ce1 &&
+	test_eq "$(res .outcome)" duplicate &&
+	test_eq "$(jq -c .followUps res)" "[]" &&
+	reapply x4 &&
+	test_eq "$(jq -c .followUps res)" "[{\"type\":\"orders.refund\",\"commandId\":\"x4.refund\"}]" &&
+	test_eq "$(res .version)" 4
+'
+
+test_expect_success 'the global feed is capped (XADD MAXLEN ~ cap)' '
+	apply orders.create ccap ocap "$CREATE" &&
+	apply orders.cancel xcap ocap "{}" &&
+	for i in $(seq 1 300); do
+		args_for orders.cancel "xcap$i" ocap "{}" "$SYSTEM" &&
+		A[16]=50 &&
+		printf "FCALL oms_apply 8" && printf " \x27%s\x27" "${A[@]}" && echo
+	done >pipe.txt &&
+	W <pipe.txt >pipe.out &&
+	test_eq "$(grep -c "\"outcome\":\"refused\"" pipe.out)" 300 &&
+	test_eq "$(nev ocap)" 302 &&
+	len=$(R xlen oms:events) &&
+	say "oms:events holds $len entries (cap 50)" &&
+	test "$len" -ge 50 && test "$len" -le 150
+'
+
+test_expect_success 'Redis restart: the library and the data survive' '
+	snapshot o7 >before &&
+	stack_restart_redis &&
+	W FUNCTION LIST LIBRARYNAME oms | grep -qx oms_apply &&
+	snapshot o7 >after &&
+	test_cmp before after &&
+	test_eq "$(h o1 status)" delivered &&
+	reapply c7.pay &&
+	test_eq "$(res .outcome)" duplicate &&
+	test_eq "$(jq -c .followUps res)" "[{\"type\":\"orders.refund\",\"commandId\":\"c7.pay.refund\"}]" &&
+	apply orders.update u5 o5 "{\"shipCompanyId\":\"fedex\"}" &&
+	expect_res applied paymentSuccess paymentSuccess 3 "[]" &&
+	test_eq "$(W FCALL_RO oms_get 1 oms:order:o5 | jq -r .shipCompanyId)" fedex
+'
+
+test_done

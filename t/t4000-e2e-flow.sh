@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+test_description='end to end through nginx, RabbitMQ, oms-worker and Redis: the order flow, declines, cancel and delete races, duplicates, dead letters'
+. "${OMS_SRCDIR:-$(dirname "$0")/..}/t/test-lib.sh"
+. "$OMS_SRCDIR/t/lib-stack.sh"
+. "$OMS_SRCDIR/t/lib-orders.sh"
+
+stack_init "$TRASH_DIRECTORY/stack"
+test_atexit stack_stop_all
+
+body() { # body PAYMENT-METHOD
+	printf '{"customerId":"cus_demo","paymentMethodId":"%s","items":[{"productId":"p1","variantId":"v1","quantity":2}]}' "$1"
+}
+
+# status_is ID STATUS: the order reads back with STATUS now.
+status_is() {
+	test "$(api customer GET "/orders/$1")" = 200 &&
+	test "$(api_json .status)" = "$2"
+}
+
+# events ID: the order's events, one "type outcome" line each.
+events() {
+	api admin GET "/orders/$1/events" >/dev/null &&
+	api_json '.items[] | "\(.type) \(.outcome)"'
+}
+
+# refunded ID: canceled, and the payment refunded.
+refunded() {
+	status_is "$1" canceled &&
+	test_match "$(api_json .refundTransactionId)" "^rfd_"
+}
+
+# no_duplicate_events ID: no commandId appears in two events.
+no_duplicate_events() {
+	api admin GET "/orders/$1/events" >/dev/null &&
+	test -z "$(api_json '.items[].commandId' | sort | uniq -d)"
+}
+
+test_expect_success 'start the whole stack with oms-worker' '
+	stack_start_redis &&
+	stack_start_rabbitmq &&
+	stack_start_worker &&
+	stack_start_fcgi &&
+	stack_start_nginx &&
+	stack_wait_ready 30 &&
+	stack_demo_keys
+'
+
+test_expect_success 'Prefer: wait=5 returns 201 with the created order' '
+	api_expect 201 customer POST /orders "$(body pm_1)" "Prefer: wait=5" &&
+	id=$(api_json .id) &&
+	test_eq "$(api_header Location)" "/orders/$id" &&
+	test_eq "$(api_json .version)" 1 &&
+	echo "$id" >happy.id
+'
+
+test_expect_success 'the order is paid and shipped by the worker' '
+	id=$(cat happy.id) &&
+	retry_until 15 status_is "$id" shipped &&
+	test_match "$(api_json .paymentTransactionId)" "^txn_" &&
+	test_eq "$(api_json .shipCompanyId)" sim-post &&
+	test_match "$(api_json .trackingNumber)" "^TRK" &&
+	api_json .trackingNumber >happy.trk
+'
+
+test_expect_success 'the shipper confirms delivery (Prefer: wait): 200 delivered' '
+	id=$(cat happy.id) &&
+	api_expect 200 shipper PATCH "/orders/$id/delivered" \
+	    "{\"trackingId\":\"$(cat happy.trk)\",\"confirmationId\":\"conf-1\"}" "Prefer: wait=5" &&
+	test_eq "$(api_json .status)" delivered &&
+	test_eq "$(api_json .confirmationId)" conf-1
+'
+
+test_expect_success 'its history: one event per command, in order' '
+	events "$(cat happy.id)" >ev.out &&
+	printf "%s\n" "orders.create applied" "orders.process.payment applied" \
+	    "orders.ship applied" "orders.delivered applied" >ev.want &&
+	test_cmp ev.want ev.out &&
+	no_duplicate_events "$(cat happy.id)"
+'
+
+test_expect_success 'a declined payment method ends in paymentFailed' '
+	api_expect 202 customer POST /orders "$(body pm_decline_card)" &&
+	id=$(api_json .id) &&
+	retry_until 15 status_is "$id" paymentFailed &&
+	test_eq "$(api_json .paymentTransactionId)" null &&
+	sleep 1 && status_is "$id" paymentFailed
+'
+
+test_expect_success 'listing shows the applied orders, newest first' '
+	api_expect 200 customer GET "/orders?limit=10" &&
+	test "$(api_json ".items | length")" -ge 2 &&
+	test_eq "$(api_json ".items[-1].id")" "$(cat happy.id)"
+'
+
+test_expect_success 'delete cancels a created order and hides it from lists' '
+	stack_stop_worker &&
+	api_expect 202 customer POST /orders "$(body pm_1)" &&
+	id=$(api_json .id) &&
+	api_expect 202 customer DELETE "/orders/$id" &&
+	stack_start_worker &&
+	retry_until 15 status_is "$id" canceled &&
+	test_eq "$(api_json .isDeleted)" true &&
+	api_expect 200 customer GET "/orders?limit=200" &&
+	test -z "$(api_json ".items[] | select(.id == \"$id\") | .id")" &&
+	api_expect 200 admin GET "/orders?limit=200&includeDeleted=true" &&
+	test_eq "$(api_json ".items[] | select(.id == \"$id\") | .id")" "$id"
+'
+
+test_expect_success 'restart the worker with a slow payment provider (1.5 s)' '
+	stack_stop_worker &&
+	stack_start_worker OMS_PAYMENT_DELAY_MS=1500
+'
+
+test_expect_success 'cancel at random moments of a slow payment: never shipped, refunded if paid' '
+	for delay in 0 0.2 0.5 0.8 1.0 1.2; do
+		api_expect 202 customer POST /orders "$(body pm_1)" &&
+		id=$(api_json .id) &&
+		sleep "$delay" &&
+		echo "$id $delay $(api customer PATCH "/orders/$id/cancel")" >>race.ids ||
+		return 1
+	done &&
+	test "$(grep -c " 202$" race.ids)" -ge 4 &&
+	while read -r id delay code; do
+		[ "$code" = 202 ] || continue
+		retry_until 15 status_is "$id" canceled ||
+		    { echo "$id (cancel after $delay s) is $(api_json .status)"; return 1; }
+		paid=$(api_json .paymentTransactionId) &&
+		if [ "$paid" != null ]; then
+			retry_until 30 refunded "$id" || return 1
+		fi
+		test "$(api_json .trackingNumber)" = null &&
+		no_duplicate_events "$id" || return 1
+	done <race.ids &&
+	sleep 2 &&
+	while read -r id delay code; do
+		[ "$code" != 202 ] || status_is "$id" canceled || return 1
+	done <race.ids
+'
+
+test_expect_success 'a command published twice and out of order changes nothing twice' '
+	stack_stop_worker &&
+	api_expect 202 customer POST /orders "$(body pm_1)" &&
+	id=$(api_json .id) &&
+	api_expect 202 customer PATCH "/orders/$id/cancel" &&
+	queue_drain >/dev/null 2>&1;
+	cancel="{\"v\":1,\"type\":\"orders.cancel\",\"commandId\":\"dup-cancel-1\",\"orderId\":\"$id\",\"issuedAt\":\"2026-11-25T11:00:00.000Z\",\"actor\":{\"role\":\"admin\"},\"data\":{}}" &&
+	create="{\"v\":1,\"type\":\"orders.create\",\"commandId\":\"dup-create-1\",\"orderId\":\"$id\",\"issuedAt\":\"2026-11-25T11:00:00.000Z\",\"actor\":{\"role\":\"admin\"},\"data\":$(body pm_1)}" &&
+	for m in "$cancel" "$cancel" "$create" "$create"; do
+		amqp-publish -u "$(stack_amqp_url oms-admin)" -e oms.commands \
+		    -r "$(echo "$m" | jq -r .type)" -p -C application/json -b "$m" || return 1
+	done &&
+	stack_start_worker &&
+	retry_until 15 status_is "$id" canceled &&
+	sleep 1 &&
+	events "$id" >ev.out &&
+	test_eq "$(grep -c "^orders.cancel applied" ev.out)" 1 &&
+	test_eq "$(grep -c "^orders.create applied" ev.out)" 1 &&
+	test_eq "$(grep -c "^orders.process.payment applied" ev.out)" 0 &&
+	no_duplicate_events "$id"
+'
+
+test_expect_success 'a malformed message lands in the DLQ; the worker goes on' '
+	queue_drain order-worker-queue.dead >/dev/null &&
+	amqp-publish -u "$(stack_amqp_url oms-admin)" -e oms.commands -r orders.create \
+	    -p -b "{\"this\":\"is not a command\"}" &&
+	amqp-publish -u "$(stack_amqp_url oms-admin)" -e oms.commands -r orders.cancel \
+	    -p -b "not json at all" &&
+	retry_until 10 grep -q "dead-lettering a malformed" "$STACK_DIR/oms-worker.log" &&
+	sleep 1 &&
+	test_eq "$(queue_drain order-worker-queue.dead)" 2 &&
+	api_expect 201 customer POST /orders "$(body pm_1)" "Prefer: wait=5"
+'
+
+test_expect_success 'no sanitizer report, no crashed worker' '
+	! grep -Eq "killed by signal|exited with status" "$STACK_DIR/oms-worker.log" &&
+	stack_stop_worker && stack_stop_fcgi &&
+	stack_sanitizer_reports
+'
+
+test_done
