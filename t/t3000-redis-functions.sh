@@ -126,10 +126,16 @@ ev() {
 	events "$1" | jq -r ".[-1] | $2"
 }
 
+# hash OID: the order hash as one line of JSON, fields sorted.
+hash() {
+	R -2 --json hgetall "oms:order:$1" |
+	jq -cS '[range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add'
+}
+
 # snapshot OID: everything a command could change, for before/after.
 snapshot() {
 	{
-		R hgetall "oms:order:$1"
+		hash "$1"
 		echo "events $(nev "$1")"
 		echo "applied $(R scard "oms:order:$1:applied")"
 		echo "feed $(R xlen oms:events)"
@@ -172,7 +178,7 @@ test_expect_success 'only oms-worker applies; omsctl may only read with oms_get'
 	args_for orders.create acl1 oacl "$CREATE" "$CUSTOMER" &&
 	test_match "$(stack_redis_cli_as oms-fcgi FCALL oms_apply 8 "${A[@]}" 2>&1)" "^NOPERM" &&
 	test_match "$(R FCALL oms_apply 8 "${A[@]}")" "^NOPERM" &&
-	test_match "$(R FCALL_RO oms_apply 8 "${A[@]}")" "no-writes" &&
+	test_match "$(R FCALL_RO oms_apply 8 "${A[@]}")" "write flag" &&
 	test_eq "$(R exists oms:order:oacl oms:order:oacl:events oms:reply:acl1)" 0 &&
 	test_eq "$(R FCALL_RO oms_get 1 oms:order:oacl)" ""
 '

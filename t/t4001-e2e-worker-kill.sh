@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+test_description='end to end: kill -9 of a worker mid-flow, and a worker that dies between the Redis write and the ack, lose and duplicate nothing'
+. "${OMS_SRCDIR:-$(dirname "$0")/..}/t/test-lib.sh"
+. "$OMS_SRCDIR/t/lib-stack.sh"
+. "$OMS_SRCDIR/t/lib-orders.sh"
+
+stack_init "$TRASH_DIRECTORY/stack"
+test_atexit stack_stop_all
+
+BODY='{"customerId":"cus_demo","paymentMethodId":"pm_1","items":[{"productId":"p1","variantId":"v1","quantity":1}]}'
+
+status_is() {
+	test "$(api customer GET "/orders/$1")" = 200 &&
+	test "$(api_json .status)" = "$2"
+}
+
+# exactly_once ID: shipped, and one applied event per command of the flow.
+exactly_once() {
+	api admin GET "/orders/$1/events" >/dev/null &&
+	test -z "$(api_json '.items[].commandId' | sort | uniq -d)" &&
+	test "$(api_json '[.items[] | select(.outcome == "applied")] | length')" = 3 &&
+	test "$(api_json '[.items[] | select(.type == "orders.ship")] | length')" = 1
+}
+
+test_expect_success 'start the stack; worker with a 1 s payment provider' '
+	stack_start_redis &&
+	stack_start_rabbitmq &&
+	stack_start_worker OMS_WORKER_PROCESSES=2 OMS_PAYMENT_DELAY_MS=1000 &&
+	stack_start_fcgi &&
+	stack_start_nginx &&
+	stack_wait_ready 30 &&
+	stack_demo_keys
+'
+
+test_expect_success 'kill -9 worker processes while 8 orders are in the flow' '
+	for i in 1 2 3 4 5 6 7 8; do
+		api_expect 202 customer POST /orders "$BODY" &&
+		api_json .id >>orders.ids || return 1
+	done &&
+	sleep 0.5 &&
+	for round in 1 2 3; do
+		victim=$(stack_worker_children | head -n 1) &&
+		test -n "$victim" && kill -9 "$victim" &&
+		sleep 0.7 || return 1
+	done &&
+	test "$(grep -c "killed by signal 9" "$STACK_DIR/oms-worker.log")" -ge 3
+'
+
+test_expect_success 'every order still reaches shipped, each command applied once' '
+	while read -r id; do
+		retry_until 40 status_is "$id" shipped ||
+		    { echo "$id is $(api_json .status)"; return 1; }
+		exactly_once "$id" || { echo "$id: events"; api_json . ; return 1; }
+	done <orders.ids
+'
+
+if "$OMS_BUILDDIR/oms-worker" --version | grep -q "fault injection"; then
+	test_expect_success 'worker dying after every first apply (exit-after-apply)' '
+		stack_stop_worker &&
+		stack_start_worker OMS_FAULT=exit-after-apply &&
+		for i in 1 2 3; do
+			api_expect 202 customer POST /orders "$BODY" &&
+			api_json .id >>fault.ids || return 1
+		done &&
+		while read -r id; do
+			retry_until 40 status_is "$id" shipped ||
+			    { echo "$id is $(api_json .status)"; return 1; }
+			exactly_once "$id" || return 1
+		done <fault.ids &&
+		test "$(grep -c "fault injection: exiting after apply" "$STACK_DIR/oms-worker.log")" -ge 9 &&
+		test "$(grep -c "orders.create duplicate" "$STACK_DIR/oms-worker.log")" -ge 3
+	'
+else
+	test_skip 'worker dying after every first apply (exit-after-apply)' \
+	    'needs ./configure --enable-fault-injection'
+fi
+
+test_expect_success 'nothing was dead-lettered' '
+	test_eq "$(queue_drain order-worker-queue.dead)" 0
+'
+
+test_expect_success 'no sanitizer report' '
+	stack_stop_worker && stack_stop_fcgi &&
+	stack_sanitizer_reports
+'
+
+test_done
