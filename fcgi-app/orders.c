@@ -68,9 +68,7 @@ orders_path_id(struct http_req *req, const struct route_match *m,
 	return 0;
 }
 
-/* Reads the applied order, else the pending one. OMS_ENOTFOUND or
- * OMS_EUNAVAIL otherwise. */
-static enum oms_err
+enum oms_err
 orders_load(struct app *app, const char *id, struct json_object **order)
 {
 	struct store_reply *r;

@@ -29,6 +29,12 @@ int	orders_authenticate(struct app *app, struct http_req *req,
 int	orders_path_id(struct http_req *req, const struct route_match *m,
 	    char id[OMS_ID_MAX + 1]);
 
+/* Reads order id: the applied order, else the accepted, pending one.
+ * OMS_OK with *order (owned), OMS_ENOTFOUND or OMS_EUNAVAIL. No access
+ * check and no answer. */
+enum oms_err orders_load(struct app *app, const char *id,
+	    struct json_object **order);
+
 /* Loads order id and checks `who` may see it (a customer only their own).
  * Returns 0 with *order (owned) filled, or -1 after answering 404 (also
  * for another customer's order: existence is not leaked) or 503. */

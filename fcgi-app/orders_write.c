@@ -326,8 +326,12 @@ write_accepted(struct http_req *req, const char *id, int wait_s,
 {
 	char headers[160];
 
-	snprintf(headers, sizeof(headers), "Location: /orders/%s\r\n%s",
-	    id, wait_s > 0 ? "Preference-Applied: wait\r\n" : "");
+	if (wait_s > 0)
+		snprintf(headers, sizeof(headers), "Location: /orders/%s\r\n"
+		    "Preference-Applied: wait=%d\r\n", id, wait_s);
+	else
+		snprintf(headers, sizeof(headers), "Location: /orders/%s\r\n",
+		    id);
 	http_respond_json(req, 202, headers, body);
 }
 
@@ -437,6 +441,18 @@ handle_order_create(struct app *app, struct http_req *req,
 			    issued_at);
 	}
 
+	if (idem_key != NULL && im.replay) {
+		/* A retry: answer what the order is now, without waiting for
+		 * an outcome that was already delivered to the first request. */
+		struct json_object *now = NULL;
+
+		if (orders_load(app, id, &now) == OMS_OK) {
+			json_object_put(view);
+			view = now;
+		}
+		write_accepted(req, id, 0, view);
+		goto done;
+	}
 	wait_s = write_prefer_wait(req);
 	if (wait_s > 0 && write_wait_outcome(app, req, id, command_id, wait_s,
 	    1))

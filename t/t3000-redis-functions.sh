@@ -72,22 +72,26 @@ fcall_A() {
 	W FCALL oms_apply 8 "${A[@]}" >res
 }
 
+# res_is_json: the last reply is a JSON object (not an error).
+res_is_json() {
+	if ! jq -e 'type == "object"' res >/dev/null 2>&1; then
+		echo "not a JSON object: $(cat res)" >&2
+		return 1
+	fi
+}
+
 # apply TYPE CID OID [DATA [ACTOR]]: one command; the reply (which must be
 # JSON) in ./res, and the call saved in cmds/CID for reapply. Not to be
 # run in a subshell (it advances the clock).
 apply() {
 	args_for "$1" "$2" "$3" "${4:-{\}}" "${5:-$SYSTEM}"
-	printf '%s\n' "${A[@]}" >"cmds/$2" &&
-	fcall_A &&
-	cp res "cmds/$2.res" &&
-	jq -e . res >/dev/null || { echo "not JSON: $(cat res)" >&2; return 1; }
+	printf '%s\n' "${A[@]}" >"cmds/$2" && fcall_A && cp res "cmds/$2.res" &&
+	res_is_json
 }
 
 # reapply CID: the very same call again (a redelivery); reply in ./res.
 reapply() {
-	mapfile -t A <"cmds/$1" &&
-	fcall_A &&
-	jq -e . res >/dev/null || { echo "not JSON: $(cat res)" >&2; return 1; }
+	mapfile -t A <"cmds/$1" && fcall_A && res_is_json
 }
 
 # res JQ: a member of the last reply.

@@ -78,6 +78,21 @@ test_expect_success 'its history: one event per command, in order' '
 	no_duplicate_events "$(cat happy.id)"
 '
 
+test_expect_success 'an idempotent retry answers the order as it is now' '
+	api_expect 201 customer POST /orders "$(body pm_1)" "Idempotency-Key: e2e-1" "Prefer: wait=5" &&
+	id=$(api_json .id) &&
+	retry_until 15 status_is "$id" shipped &&
+	api_expect 202 customer POST /orders "$(body pm_1)" "Idempotency-Key: e2e-1" "Prefer: wait=5" &&
+	test_eq "$(api_json .id)" "$id" &&
+	test_eq "$(api_json .status)" shipped
+'
+
+test_expect_success 'the events API types its members' '
+	api_expect 200 admin GET "/orders/$(cat happy.id)/events" &&
+	test_eq "$(api_json ".items[0].followUps[0].type")" orders.process.payment &&
+	test_eq "$(api_json ".items[0].actor.role")" customer
+'
+
 test_expect_success 'a declined payment method ends in paymentFailed' '
 	api_expect 202 customer POST /orders "$(body pm_decline_card)" &&
 	id=$(api_json .id) &&
