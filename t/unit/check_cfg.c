@@ -21,7 +21,7 @@ static const char *const names[] = {
 	"FCGI_LISTEN", "FCGI_SOCKET_MODE", "FCGI_PROCESSES",
 	"FCGI_MAX_REQUESTS", "WORKER_PROCESSES", "WORKER_PREFETCH",
 	"LOG_LEVEL", "LOG_FORMAT", "PAYMENT_DELAY_MS", "SHIPPING_DELAY_MS",
-	"MAX_BODY_BYTES", "STOP_TIMEOUT_MS",
+	"MAX_BODY_BYTES", "STOP_TIMEOUT_MS", "REDIS_FUNCTIONS",
 };
 
 static struct oms_config	 cfg;
@@ -108,13 +108,14 @@ START_TEST(test_defaults)
 	    ncpu > 512 ? 512 : ncpu));
 	ck_assert_int_eq(cfg.fcgi_max_requests, 0);
 	ck_assert_int_eq(cfg.worker_processes, 2);
-	ck_assert_int_eq(cfg.worker_prefetch, 16);
+	ck_assert_int_eq(cfg.worker_prefetch, 1);
 	ck_assert_int_eq(cfg.log_level, LOG_LEVEL_INFO);
 	ck_assert_int_eq(cfg.log_format, LOG_FORMAT_TEXT);
 	ck_assert_int_eq(cfg.payment_delay_ms, 0);
 	ck_assert_int_eq(cfg.shipping_delay_ms, 0);
 	ck_assert_int_eq(cfg.max_body_bytes, 65536);
 	ck_assert_int_eq(cfg.stop_timeout_ms, 8000);
+	ck_assert(strstr(cfg.redis_functions, "/oms.lua") != NULL);
 }
 END_TEST
 
@@ -122,7 +123,7 @@ START_TEST(test_empty_env)
 {
 	ck_assert_int_eq(load(), 0);
 	ck_assert_str_eq(cfg.amqp_url, "amqp://127.0.0.1:5672/oms");
-	ck_assert_int_eq(cfg.worker_prefetch, 16);
+	ck_assert_int_eq(cfg.worker_prefetch, 1);
 }
 END_TEST
 
@@ -273,8 +274,8 @@ START_TEST(test_ranges)
 	    "OMS_WORKER_PROCESSES: must be an integer in 1..1024");
 	env_rejects("MAX_BODY_BYTES", "0",
 	    "OMS_MAX_BODY_BYTES: must be an integer in 1..67108864");
-	env_rejects("PAYMENT_DELAY_MS", "3600001",
-	    "OMS_PAYMENT_DELAY_MS: must be an integer in 0..3600000");
+	env_rejects("PAYMENT_DELAY_MS", "20001",
+	    "OMS_PAYMENT_DELAY_MS: must be an integer in 0..20000");
 	env_rejects("FCGI_SOCKET_MODE", "0800",
 	    "OMS_FCGI_SOCKET_MODE: must be an octal mode in 0..0777");
 	env_rejects("FCGI_SOCKET_MODE", "1777",
