@@ -56,14 +56,14 @@ api_expect() {
 		echo "$2 $3: expected $want, got $got: $(cat "$TRASH_DIRECTORY/api.b")" >&2
 		return 1
 	fi
-	if [ "$want" -ge 400 ]; then
+	if [ "$want" -ge 400 ] && ! {
 		grep -qi '^Content-Type: application/problem+json' \
 		    "$TRASH_DIRECTORY/api.h" &&
 		test "$(api_json .status)" = "$want" &&
-		test -n "$(api_json .type)" && test -n "$(api_json .detail)" || {
-			echo "$2 $3: not a problem document for $want" >&2
-			return 1
-		}
+		test -n "$(api_json .type)" && test -n "$(api_json .detail)"
+	}; then
+		echo "$2 $3: not a problem document for $want" >&2
+		return 1
 	fi
 }
 
