@@ -376,6 +376,12 @@ worker_handle(struct worker *w, const struct mq_delivery *d)
 	}
 	log_set_field(LOG_FIELD_COMMAND_ID, cmd->command_id);
 	log_set_field(LOG_FIELD_ORDER_ID, cmd->order_id);
+	/* Tests: a poison message, which kills every worker that takes it. */
+	if (fault_value("exit-on-poison") &&
+	    strstr(d->body, "\"poison\"") != NULL) {
+		log_warnx("fault injection: exiting on a poison message");
+		_exit(4);
+	}
 	if (cmd->type == OMS_CMD_CREATE)
 		customer_id = cmd->data.create.customer_id;
 

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+test_description='end to end: the worker rides out RabbitMQ and Redis restarts, and a poison message ends in the DLQ'
+. "${OMS_SRCDIR:-$(dirname "$0")/..}/t/test-lib.sh"
+. "$OMS_SRCDIR/t/lib-stack.sh"
+. "$OMS_SRCDIR/t/lib-orders.sh"
+
+# This script restarts its servers: it starts its own.
+stack_init "$TRASH_DIRECTORY/stack"
+test_atexit stack_stop_all
+
+body() { # body PRODUCT
+	printf '{"customerId":"cus_demo","paymentMethodId":"pm_1","items":[{"productId":"%s","variantId":"v1","quantity":1}]}' "$1"
+}
+
+status_is() {
+	test "$(api customer GET "/orders/$1")" = 200 &&
+	test "$(api_json .status)" = "$2"
+}
+
+create_ok() {
+	test "$(api customer POST /orders "$(body p1)")" = 202 &&
+	api_json .id >>orders.ids
+}
+
+# poison_deaths N: workers died on the poison message N times or more.
+poison_deaths() {
+	test "$(grep -c "exiting on a poison message" "$STACK_DIR/oms-worker.log")" -ge "$1"
+}
+
+all_shipped() {
+	while read -r id; do
+		retry_until 30 status_is "$id" shipped ||
+		    { echo "$id is $(api_json .status)"; return 1; }
+	done <orders.ids
+}
+
+test_expect_success 'start the stack' '
+	stack_start_redis &&
+	stack_start_rabbitmq &&
+	stack_start_worker &&
+	stack_start_fcgi &&
+	stack_start_nginx &&
+	stack_wait_ready 30 &&
+	stack_demo_keys &&
+	create_ok && all_shipped
+'
+
+test_expect_success 'RabbitMQ restarts: accepted orders still ship, same worker master' '
+	master=$(stack_worker_pid) &&
+	create_ok && create_ok &&
+	stack_restart_rabbitmq &&
+	retry_until 20 create_ok &&
+	all_shipped &&
+	test_eq "$(stack_worker_pid)" "$master" &&
+	grep -q "RabbitMQ: consuming again" "$STACK_DIR/oms-worker.log"
+'
+
+test_expect_success 'Redis restarts: orders accepted meanwhile still ship' '
+	stack_stop_redis &&
+	sleep 1 &&
+	stack_start_redis &&
+	retry_until 20 create_ok &&
+	all_shipped &&
+	test_eq "$(stack_worker_pid)" "$master"
+'
+
+if "$OMS_BUILDDIR/oms-worker" --version | grep -q "fault injection"; then
+	test_expect_success 'a poison message is dead-lettered after the delivery limit' '
+		stack_stop_worker &&
+		stack_start_worker OMS_FAULT=exit-on-poison &&
+		queue_drain order-worker-queue.dead >/dev/null &&
+		api_expect 202 customer POST /orders "$(body poison)" &&
+		poison=$(api_json .id) &&
+		create_ok &&
+		retry_until 60 poison_deaths 6 &&
+		retry_until 20 mq_get order-worker-queue.dead >dead.out &&
+		grep -q "\"orderId\":\"$poison\"" dead.out &&
+		all_shipped &&
+		status_is "$poison" pending
+	'
+else
+	test_skip 'a poison message is dead-lettered after the delivery limit' \
+	    'needs ./configure --enable-fault-injection'
+fi
+
+test_expect_success 'no sanitizer report' '
+	stack_stop_worker && stack_stop_fcgi &&
+	stack_sanitizer_reports
+'
+
+test_done
