@@ -15,10 +15,11 @@
 #include "cfg.h"
 #include "log.h"
 #include "omsctl.h"
+#include "mq.h"
 #include "store.h"
 
 static const char *const omsctl_options[] = {
-	"REDIS_URL", "REDIS_PASSWORD", NULL
+	"REDIS_URL", "REDIS_PASSWORD", "AMQP_URL", "AMQP_PASSWORD", NULL
 };
 
 static void
@@ -26,16 +27,21 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "Usage: omsctl [OPTION]... COMMAND [ARG]...\n"
-	    "Administer oms: manage the API keys kept in Redis.\n\n"
+	    "Administer oms: API keys, orders, the dead-letter queue and a\n"
+	    "health check.\n\n"
 	    "Commands:\n");
 	apikey_usage(out);
+	order_usage(out);
+	dlq_usage(out);
+	check_usage(out);
 	fprintf(out,
 	    "\nOptions:\n"
 	    "  -r, --redis-url=URL   Redis URL (overrides OMS_REDIS_URL)\n"
 	    "  -h, --help            print this help and exit\n"
 	    "  -V, --version         print the version and exit\n\n"
-	    "omsctl connects as the Redis ACL user \"%s\" unless the URL "
-	    "names another.\n\nEnvironment:\n", OMSCTL_REDIS_USER);
+	    "omsctl connects as the Redis ACL user and the RabbitMQ user \"%s\""
+	    "\nunless the URL names another.\n\nEnvironment:\n",
+	    OMSCTL_REDIS_USER);
 	cfg_usage(out, omsctl_options);
 	fprintf(out, "\nExit status: 0 on success, 1 on a runtime error "
 	    "(e.g. Redis unreachable),\n2 on a usage error.\n"
@@ -53,6 +59,19 @@ omsctl_store(const struct oms_config *cfg)
 	if (st == NULL)
 		fprintf(stderr, "omsctl: %s\n", err);
 	return st;
+}
+
+struct mq *
+omsctl_mq(const struct oms_config *cfg)
+{
+	struct mq *mq;
+	char err[256];
+
+	mq = mq_new(cfg->amqp_url, cfg->amqp_password, OMSCTL_REDIS_USER,
+	    OMSCTL_TIMEOUT_MS, err, sizeof(err));
+	if (mq == NULL)
+		fprintf(stderr, "omsctl: %s\n", err);
+	return mq;
 }
 
 int
@@ -103,6 +122,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "Try 'omsctl --help' for more information.\n");
 	} else if (strcmp(argv[optind], "apikey") == 0)
 		rc = apikey_main(argc - optind, argv + optind, &cfg);
+	else if (strcmp(argv[optind], "order") == 0)
+		rc = order_main(argc - optind, argv + optind, &cfg);
+	else if (strcmp(argv[optind], "dlq") == 0)
+		rc = dlq_main(argc - optind, argv + optind, &cfg);
+	else if (strcmp(argv[optind], "check") == 0)
+		rc = check_main(argc - optind, argv + optind, &cfg);
 	else {
 		fprintf(stderr, "omsctl: unknown command '%s'\n", argv[optind]);
 		fprintf(stderr, "Try 'omsctl --help' for more information.\n");

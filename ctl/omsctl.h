@@ -11,6 +11,7 @@
 
 struct oms_config;
 struct store;
+struct mq;
 
 #define OMSCTL_OK	0
 #define OMSCTL_FAIL	1
@@ -23,6 +24,19 @@ struct store;
  * one. Returns NULL after printing the reason on stderr. The caller owns
  * the result; free it with store_free(). */
 struct store	*omsctl_store(const struct oms_config *cfg);
+
+/* Opens a RabbitMQ client from cfg as user "omsctl" unless the URL names
+ * one. Returns NULL after printing the reason. Free with mq_free(). */
+struct mq	*omsctl_mq(const struct oms_config *cfg);
+
+/* The other commands: usage lines and entry points (argv[0] is the
+ * command word); each returns an exit status. */
+void		 order_usage(FILE *out);
+int		 order_main(int argc, char *argv[], const struct oms_config *cfg);
+void		 dlq_usage(FILE *out);
+int		 dlq_main(int argc, char *argv[], const struct oms_config *cfg);
+void		 check_usage(FILE *out);
+int		 check_main(int argc, char *argv[], const struct oms_config *cfg);
 
 /* Prints the usage of the apikey command. */
 void		 apikey_usage(FILE *out);

@@ -476,8 +476,10 @@ mq_received_clear(struct mq_received *m)
 	memset(m, 0, sizeof(*m));
 }
 
-enum oms_err
-mq_get(struct mq *mq, const char *queue, struct mq_received *out)
+/* basic.get, acknowledged on receipt (no_ack) or not (*tag set). */
+static enum oms_err
+mq_get_one(struct mq *mq, const char *queue, int no_ack,
+    struct mq_received *out, uint64_t *tag)
 {
 	amqp_rpc_reply_t r;
 	amqp_message_t msg;
@@ -488,12 +490,15 @@ mq_get(struct mq *mq, const char *queue, struct mq_received *out)
 	memset(out, 0, sizeof(*out));
 	if (mq_connect(mq, &fresh) != OMS_OK)
 		return OMS_EUNAVAIL;
-	r = amqp_basic_get(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(queue), 1);
+	r = amqp_basic_get(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(queue),
+	    no_ack);
 	if (mq_reply(mq, "basic.get", r) != OMS_OK)
 		return OMS_EUNAVAIL;
 	if (r.reply.id == AMQP_BASIC_GET_EMPTY_METHOD)
 		return OMS_ENOTFOUND;
 	ok = r.reply.decoded;
+	if (tag != NULL)
+		*tag = ok->delivery_tag;
 	out->routing_key = mq_strdup_bytes(ok->routing_key, 1);
 	if (mq_reply(mq, "read message", amqp_read_message(mq->conn,
 	    MQ_CHANNEL, &msg, 0)) != OMS_OK) {
@@ -519,6 +524,19 @@ mq_get(struct mq *mq, const char *queue, struct mq_received *out)
 	amqp_destroy_message(&msg);
 	amqp_maybe_release_buffers(mq->conn);
 	return OMS_OK;
+}
+
+enum oms_err
+mq_get(struct mq *mq, const char *queue, struct mq_received *out)
+{
+	return mq_get_one(mq, queue, 1, out, NULL);
+}
+
+enum oms_err
+mq_get_unacked(struct mq *mq, const char *queue, struct mq_received *out,
+    uint64_t *tag)
+{
+	return mq_get_one(mq, queue, 0, out, tag);
 }
 
 void
@@ -631,5 +649,31 @@ mq_reject(struct mq *mq, uint64_t tag, int requeue)
 	status = amqp_basic_reject(mq->conn, MQ_CHANNEL, tag, requeue);
 	if (status != AMQP_STATUS_OK)
 		return mq_fail(mq, "reject", amqp_error_string2(status));
+	return OMS_OK;
+}
+
+enum oms_err
+mq_queue_info(struct mq *mq, const char *queue, uint32_t *messages,
+    uint32_t *consumers)
+{
+	amqp_queue_declare_ok_t *ok;
+	amqp_rpc_reply_t r;
+	int fresh;
+
+	if (mq_connect(mq, &fresh) != OMS_OK)
+		return OMS_EUNAVAIL;
+	ok = amqp_queue_declare(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(queue),
+	    1, 0, 0, 0, amqp_empty_table);
+	r = amqp_get_rpc_reply(mq->conn);
+	if (ok == NULL || r.reply_type != AMQP_RESPONSE_NORMAL) {
+		int missing = r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+		    r.reply.id == AMQP_CHANNEL_CLOSE_METHOD &&
+		    ((amqp_channel_close_t *)r.reply.decoded)->reply_code == 404;
+
+		mq_reply(mq, "queue.declare(passive)", r);
+		return missing ? OMS_ENOTFOUND : OMS_EUNAVAIL;
+	}
+	*messages = ok->message_count;
+	*consumers = ok->consumer_count;
 	return OMS_OK;
 }

@@ -72,6 +72,12 @@ struct mq_received {
  * empty, or OMS_EUNAVAIL. */
 enum oms_err	 mq_get(struct mq *mq, const char *queue,
 		    struct mq_received *out);
+
+/* Like mq_get, but the message stays unacknowledged: settle it with
+ * mq_ack(tag) or mq_reject(tag, requeue); if the connection closes first
+ * the broker puts it back. */
+enum oms_err	 mq_get_unacked(struct mq *mq, const char *queue,
+		    struct mq_received *out, uint64_t *tag);
 void		 mq_received_clear(struct mq_received *m);
 
 /*
@@ -106,6 +112,11 @@ void		 mq_delivery_clear(struct mq_delivery *d);
  * failed meanwhile (the broker redelivers the message). */
 enum oms_err	 mq_ack(struct mq *mq, uint64_t tag);
 enum oms_err	 mq_reject(struct mq *mq, uint64_t tag, int requeue);
+
+/* The number of ready messages and of consumers of queue (a passive
+ * declare). OMS_OK, OMS_ENOTFOUND (no such queue) or OMS_EUNAVAIL. */
+enum oms_err	 mq_queue_info(struct mq *mq, const char *queue,
+		    uint32_t *messages, uint32_t *consumers);
 
 /* The last error, for logs; never contains the password. */
 const char	*mq_errstr(const struct mq *mq);

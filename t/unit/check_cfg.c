@@ -393,6 +393,23 @@ START_TEST(test_cfg_set_overrides_env)
 }
 END_TEST
 
+/* A usage line fits 79 columns, or its only long part is a default path. */
+static int
+usage_line_ok(const char *line, size_t len)
+{
+	char buf[512];
+	const char *d;
+
+	if (len <= 79)
+		return 1;
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	d = strstr(buf, "(default: /");
+	return d != NULL && strchr(d + 10, ' ') == NULL;
+}
+
 START_TEST(test_usage)
 {
 	char *buf = NULL, *line, *nl;
@@ -409,10 +426,12 @@ START_TEST(test_usage)
 	ck_assert_ptr_nonnull(strstr(buf, "OMS_STOP_TIMEOUT_MS=MS"));
 	ck_assert_ptr_nonnull(strstr(buf, "(default: 0660)"));
 	ck_assert_ptr_null(strstr(buf, "OMS_LOG_LEVEL_FILE"));
+	/* Lines fit 79 columns, but for a default that is one long word
+	 * (the installed path of oms.lua, say), which is never split. */
 	for (line = buf; *line != '\0'; line = nl + 1) {
 		ck_assert_ptr_nonnull(nl = strchr(line, '\n'));
-		ck_assert_msg(nl - line <= 79, "long line: %.*s",
-		    (int)(nl - line), line);
+		ck_assert_msg(usage_line_ok(line, (size_t)(nl - line)),
+		    "long line: %.*s", (int)(nl - line), line);
 	}
 	free(buf);
 }

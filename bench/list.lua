@@ -1,0 +1,10 @@
+-- bench/list.lua — GET /orders?limit=50 (the newest 50 of the customer
+-- $BENCH_KEY belongs to).
+dofile(os.getenv("BENCH_DIR") .. "/report.lua")
+
+local headers = { ["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY") }
+local req = wrk.format("GET", "/orders?limit=50", headers)
+
+function request()
+   return req
+end
