@@ -145,7 +145,9 @@ dlq_main(int argc, char *argv[], const struct oms_config *cfg)
 		return OMSCTL_USAGE;
 	}
 	sub = argv[1];
-	optind = 2;
+	argc--;			/* argv[0] is now the subcommand */
+	argv++;
+	optind = 0;		/* GNU getopt: start afresh, permute */
 	while ((ch = getopt_long(argc, argv, "jah", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
