@@ -13,7 +13,7 @@ export OMS_SRCDIR
 export OMS_BUILDDIR
 BENCH_DIR=$OMS_SRCDIR/bench
 export BENCH_DIR
-# shellcheck source=../t/lib-stack.sh
+# shellcheck source=t/lib-stack.sh
 . "$OMS_SRCDIR/t/lib-stack.sh"
 
 # Rate limit far above anything a benchmark offers (per client address).
@@ -94,6 +94,7 @@ bench_stack_oms() {
 	stack_init "$OMS_STACK_DIR" || return 1
 	stack_start_redis && stack_start_rabbitmq || return 1
 	if [ "${2:-0}" = 1 ]; then
+		# shellcheck disable=SC2119 # no extra variables
 		stack_start_worker || return 1
 	fi
 	unset STACK_HTTP_PORT
@@ -119,7 +120,7 @@ bench_stack_ceiling() {
 	stack_retry 10 test -S "$STACK_FCGI_SOCKET" || return 1
 	unset STACK_HTTP_PORT
 	stack_start_nginx "$BENCH_RATE" "$BENCH_BURST" || return 1
-	CEIL_URL=$OMS_URL
+	export CEIL_URL=$OMS_URL
 	unset STACK_HTTP_PORT
 	stack_init "$OMS_STACK_DIR" || return 1
 	OMS_URL=$OMS_BENCH_URL
@@ -192,13 +193,19 @@ bench_cpu_json() {
 # (BENCH_KEY, BENCH_IDS, ...) is the caller's. Fails when wrk fails or
 # writes nothing.
 bench_wrk() {
-	local name=$1 url=$2 script=$3 conns=$4 secs=$5 out wpid wrk_ticks stat
+	local name=$1 url=$2 script=$3 conns=$4 secs=$5 out wpid wrk_ticks stat ppid=
 	mkdir -p "$BENCH_TMP/runs"
 	out=$BENCH_TMP/runs/$name
 	bench_cpu_ticks >"$out.cpu0"
-	BENCH_OUT=$out.wrk.json wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s \
+	BENCH_OUT=$out.raw wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s \
 		-s "$BENCH_DIR/$script" "$url" >"$out.wrk.txt" 2>&1 &
 	wpid=$!
+	if [ -n "${BENCH_PERF:-}" ] && [[ $name == *-oms-* || $name == flow-* ]]; then
+		# --perf: a system-wide profile of the run (kept in BENCH_TMP).
+		perf record -q -F 499 -a -g -o "$out.perf.data" -- sleep "$((secs > 2 ? secs - 1 : 1))" \
+			>/dev/null 2>&1 &
+		ppid=$!
+	fi
 	# wrk's own CPU, read just before it exits (it is our child).
 	wrk_ticks=0
 	while stack__running "$wpid"; do
@@ -215,9 +222,16 @@ bench_wrk() {
 		return 1
 	}
 	bench_cpu_ticks >"$out.cpu1"
-	[ -s "$out.wrk.json" ] || { cat "$out.wrk.txt" >&2; return 1; }
+	if [ -n "$ppid" ]; then
+		wait "$ppid"
+		perf report -i "$out.perf.data" --no-children --sort comm,dso --stdio \
+			>"$out.perf-comm.txt" 2>/dev/null
+		perf report -i "$out.perf.data" --no-children --sort comm,sym --stdio -g none \
+			--percent-limit 0.5 >"$out.perf-sym.txt" 2>/dev/null
+	fi
+	[ -s "$out.raw" ] || { cat "$out.wrk.txt" >&2; return 1; }
 	jq -c --argjson cpu "$(bench_cpu_json "$out.cpu0" "$out.cpu1" "$secs" "$wrk_ticks")" \
-		'. + {cpu: $cpu}' "$out.wrk.json" >"$out.json"
+		'. + {cpu: $cpu}' "$out.raw" >"$out.json"
 }
 
 # bench_errors FILE: the number of failed requests in a run's JSON.

@@ -3,8 +3,10 @@
 dofile(os.getenv("BENCH_DIR") .. "/report.lua")
 
 local headers = { ["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY") }
-local req = wrk.format("GET", "/orders?limit=50", headers)
+local req = nil
 
 function request()
+   -- Built on first use: wrk sets the Host header after loading the script.
+   req = req or wrk.format("GET", "/orders?limit=50", headers)
    return req
 end

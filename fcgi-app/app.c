@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "fault.h"
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
 #include "prefork.h"
 #include "router.h"
 
@@ -38,7 +40,34 @@ static const struct route app_routes[] = {
 	{ "GET",	"/orders/{id}/events",	  handle_order_events },
 	{ "PATCH",	"/orders/{id}/cancel",	  handle_order_cancel },
 	{ "PATCH",	"/orders/{id}/delivered", handle_order_delivered },
+	{ "GET",	"/metrics",	handle_metrics },
 };
+#define APP_NROUTES	(sizeof(app_routes) / sizeof(app_routes[0]))
+
+/* "METHOD /pattern" of each route: the metrics' route label. */
+static char app_labels_buf[APP_NROUTES][48];
+static const char *app_labels[APP_NROUTES];
+
+int
+app_metrics_init(void)
+{
+	for (size_t i = 0; i < APP_NROUTES; i++) {
+		snprintf(app_labels_buf[i], sizeof(app_labels_buf[i]), "%s %s",
+		    app_routes[i].method, app_routes[i].pattern);
+		app_labels[i] = app_labels_buf[i];
+	}
+	return metrics_init(app_labels, APP_NROUTES);
+}
+
+static double
+app_elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
 
 void
 app_on_stop(void)
@@ -46,8 +75,9 @@ app_on_stop(void)
 	FCGX_ShutdownPending();
 }
 
-void
-app_handle(struct app *app, struct http_req *req)
+/* Routes and answers; the route index (APP_NROUTES: none) goes to *route. */
+static void
+app_dispatch(struct app *app, struct http_req *req, size_t *route)
 {
 	struct route_match m;
 	char headers[ROUTER_ALLOW_MAX + 16], detail[256];
@@ -80,9 +110,10 @@ app_handle(struct app *app, struct http_req *req)
 		return;
 	}
 
-	switch (router_match(app_routes, sizeof(app_routes) /
-	    sizeof(app_routes[0]), req->method, req->uri, &m)) {
+	switch (router_match(app_routes, APP_NROUTES, req->method, req->uri,
+	    &m)) {
 	case ROUTE_FOUND:
+		*route = (size_t)(m.route - app_routes);
 		((handler_fn *)m.route->data)(app, req, &m);
 		break;
 	case ROUTE_METHOD_NOT_ALLOWED:
@@ -98,6 +129,17 @@ app_handle(struct app *app, struct http_req *req)
 		    NULL, NULL);
 		break;
 	}
+}
+
+void
+app_handle(struct app *app, struct http_req *req)
+{
+	struct timespec t0;
+	size_t route = APP_NROUTES;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	app_dispatch(app, req, &route);
+	metrics_request(route, req->status, app_elapsed(&t0));
 }
 
 int

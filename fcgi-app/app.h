@@ -25,6 +25,10 @@ int	app_child_main(void *arg);
 /* The pre-fork on_stop hook: makes the libfcgi accept loop return. */
 void	app_on_stop(void);
 
+/* Creates the shared metrics with one label per route; call in the master
+ * before forking. Returns 0, or -1. */
+int	app_metrics_init(void);
+
 /* Routes and answers one request. */
 void	app_handle(struct app *app, struct http_req *req);
 

@@ -8,11 +8,13 @@
  * balancers when to ask again.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "handlers.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 
 void
 handle_healthz(struct app *app, struct http_req *req,
@@ -70,4 +72,91 @@ handle_readyz(struct app *app, struct http_req *req,
 	}
 	http_problem_ext(req, 503, "unavailable", "Service Unavailable", detail,
 	    "Retry-After: 5\r\n", "down", checks);
+}
+
+/* Appends one counter family read from a Redis hash whose fields are
+ * "a:b" label pairs (oms-worker writes them, see docs/operations.md). */
+static void
+metrics_from_hash(struct app *app, char *buf, size_t size, size_t *len,
+    const char *key, const char *name, const char *help, const char *l1,
+    const char *l2)
+{
+	struct store_reply *r;
+	int n;
+
+	n = snprintf(buf + *len, size - *len, "# HELP %s %s\n# TYPE %s "
+	    "counter\n", name, help, name);
+	if (n > 0 && (size_t)n < size - *len)
+		*len += (size_t)n;
+	if (store_cmd(app->store, &r, "HGETALL %s", key) != OMS_OK)
+		return;
+	for (size_t i = 0; r->type == STORE_ARRAY && i + 1 < r->nelem;
+	    i += 2) {
+		const char *f = r->elem[i]->str, *colon = strchr(f, ':');
+
+		if (colon == NULL && l2 != NULL)
+			continue;
+		if (l2 != NULL)
+			n = snprintf(buf + *len, size - *len, "%s{%s=\"%.*s\","
+			    "%s=\"%s\"} %s\n", name, l1, (int)(colon - f), f,
+			    l2, colon + 1, r->elem[i + 1]->str);
+		else
+			n = snprintf(buf + *len, size - *len, "%s{%s=\"%s\"} "
+			    "%s\n", name, l1, f, r->elem[i + 1]->str);
+		if (n > 0 && (size_t)n < size - *len)
+			*len += (size_t)n;
+	}
+	store_reply_free(r);
+}
+
+/*
+ * GET /metrics: the Prometheus text format (0.0.4). The request and
+ * publish counters of every oms-fcgi child (shared memory), the worker's
+ * command outcomes (kept in Redis by oms-worker) and the queue depths
+ * (passive declares). nginx serves it to loopback clients only.
+ */
+void
+handle_metrics(struct app *app, struct http_req *req,
+    const struct route_match *m)
+{
+	static const char *const queues[] = { OMS_MQ_QUEUE, OMS_MQ_DEAD_QUEUE };
+	size_t size = 64 * 1024, len;
+	char *buf = malloc(size);
+	uint32_t messages, consumers;
+	int n;
+
+	(void)m;
+	if (buf == NULL) {
+		http_problem(req, 503, "unavailable", "Service Unavailable",
+		    "Out of memory.", "Retry-After: 1\r\n", NULL);
+		return;
+	}
+	len = metrics_render(buf, size);
+	if (len >= size)
+		len = strlen(buf);
+	metrics_from_hash(app, buf, size, &len, "oms:metrics:commands",
+	    "oms_worker_commands_total", "Commands the worker applied, by type "
+	    "and outcome (applied, refused, duplicate).", "type", "outcome");
+	metrics_from_hash(app, buf, size, &len, "oms:metrics:worker",
+	    "oms_worker_events_total", "Worker events: dead-lettered "
+	    "messages, redeliveries.", "event", NULL);
+	n = snprintf(buf + len, size - len, "# HELP oms_queue_messages "
+	    "Messages ready in a queue.\n# TYPE oms_queue_messages gauge\n"
+	    "# HELP oms_queue_consumers Consumers of a queue.\n"
+	    "# TYPE oms_queue_consumers gauge\n");
+	if (n > 0 && (size_t)n < size - len)
+		len += (size_t)n;
+	for (size_t i = 0; i < sizeof(queues) / sizeof(queues[0]); i++) {
+		if (mq_queue_info(app->mq, queues[i], &messages, &consumers) !=
+		    OMS_OK)
+			continue;
+		n = snprintf(buf + len, size - len, "oms_queue_messages{queue="
+		    "\"%s\"} %u\noms_queue_consumers{queue=\"%s\"} %u\n",
+		    queues[i], messages, queues[i], consumers);
+		if (n > 0 && (size_t)n < size - len)
+			len += (size_t)n;
+	}
+	http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    NULL, buf, len);
+	free(buf);
 }

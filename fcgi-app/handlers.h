@@ -12,6 +12,7 @@ typedef void handler_fn(struct app *, struct http_req *,
 
 handler_fn	handle_healthz;
 handler_fn	handle_readyz;
+handler_fn	handle_metrics;
 handler_fn	handle_orders_list;
 handler_fn	handle_order_get;
 handler_fn	handle_order_events;

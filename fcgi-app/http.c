@@ -193,6 +193,7 @@ http_respond(struct http_req *req, int status, const char *content_type,
 		return;
 	}
 	req->responded = 1;
+	req->status = status;
 	/* libfcgi's own printf lacks %zu: format the header here. */
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%s%s"
 	    "Content-Length: %zu\r\nCache-Control: no-store\r\n",

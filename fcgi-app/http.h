@@ -25,6 +25,7 @@ struct http_req {
 	const char	*authorization;	/* never logged */
 	int		 head;		/* HEAD: send headers only */
 	int		 responded;
+	int		 status;	/* of the response sent */
 	char		*body;		/* owned; NUL-terminated copy */
 	size_t		 body_len;
 };

@@ -170,6 +170,8 @@ main(int argc, char *argv[])
 	cfg_log(&cfg);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (app_metrics_init() == -1)
+		log_warn("metrics: shared memory unavailable; /metrics is empty");
 	memset(&app, 0, sizeof(app));
 	app.cfg = &cfg;
 	app.listen_fd = open_listener(&cfg);

@@ -26,6 +26,7 @@
 #include "handlers.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "mq.h"
 #include "orders.h"
 #include "uuid.h"
@@ -92,6 +93,7 @@ write_publish(struct app *app, struct http_req *req,
 	log_set_field(LOG_FIELD_COMMAND_ID, cmd->command_id);
 	rc = mq_publish(app->mq, &msg);
 	free(body);
+	metrics_publish(rc == OMS_OK);
 	if (rc != OMS_OK) {
 		orders_unavailable(req, "RabbitMQ", mq_errstr(app->mq));
 		return -1;

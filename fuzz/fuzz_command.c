@@ -73,6 +73,8 @@ check_same(const struct oms_command *a, const struct oms_command *b)
 	}
 }
 
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -184,6 +184,8 @@ run_strict(const char *body, size_t len)
 	json_object_put(doc);
 }
 
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -32,7 +32,7 @@
 static int handle_healthz, handle_readyz, handle_orders_list,
     handle_order_create, handle_order_get, handle_order_update,
     handle_order_delete, handle_order_events, handle_order_cancel,
-    handle_order_delivered;
+    handle_order_delivered, handle_metrics;
 
 /* As app_routes in fcgi-app/app.c. */
 static const struct route routes[] = {
@@ -46,6 +46,7 @@ static const struct route routes[] = {
 	{ "GET",	"/orders/{id}/events",	  &handle_order_events },
 	{ "PATCH",	"/orders/{id}/cancel",	  &handle_order_cancel },
 	{ "PATCH",	"/orders/{id}/delivered", &handle_order_delivered },
+	{ "GET",	"/metrics",	&handle_metrics },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
@@ -107,6 +108,8 @@ check_query(enum oms_err r, const struct order_list_query *q,
 	if (q->customer_id[0] != '\0')
 		CHECK(order_id_valid(q->customer_id, strlen(q->customer_id)));
 }
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -186,6 +186,30 @@ test_expect_success 'a malformed message lands in the DLQ; the worker goes on' '
 	api_expect 201 customer POST /orders "$(body pm_1)" "Prefer: wait=5"
 '
 
+test_expect_success '/metrics parses and counts what happened' '
+	curl -sS -D m.h -o metrics.txt "$OMS_URL/metrics" &&
+	grep -q "^HTTP/1.1 200" m.h &&
+	grep -qi "^Content-Type: text/plain; version=0.0.4" m.h &&
+	awk -f "$OMS_SRCDIR/t/prom-check.awk" metrics.txt >samples.out &&
+	test "$(cat samples.out)" -gt 20 &&
+	grep -Eq "^oms_http_requests_total\{route=\"POST /orders\",code=\"202\"\} [1-9]" metrics.txt &&
+	grep -Eq "^oms_commands_published_total\{result=\"confirmed\"\} [1-9]" metrics.txt &&
+	grep -Eq "^oms_worker_commands_total\{type=\"orders.create\",outcome=\"applied\"\} [1-9]" metrics.txt &&
+	grep -Eq "^oms_worker_commands_total\{type=\"orders.ship\",outcome=\"applied\"\} [1-9]" metrics.txt &&
+	grep -Eq "^oms_worker_events_total\{event=\"dead_lettered_malformed\"\} 2" metrics.txt &&
+	grep -Eq "^oms_queue_consumers\{queue=\"order-worker-queue\"\} 2" metrics.txt &&
+	grep -Eq "^oms_http_request_duration_seconds_count\{route=\"GET /orders/\{id\}\"\} [1-9]" metrics.txt
+'
+
+test_expect_success 'the metrics reader refuses malformed exposition' '
+	printf "# TYPE a counter\na{x=\"1\"} one\n" >bad1.txt &&
+	! awk -f "$OMS_SRCDIR/t/prom-check.awk" bad1.txt &&
+	printf "b 1\n" >bad2.txt &&
+	! awk -f "$OMS_SRCDIR/t/prom-check.awk" bad2.txt &&
+	printf "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n" >bad3.txt &&
+	! awk -f "$OMS_SRCDIR/t/prom-check.awk" bad3.txt
+'
+
 test_expect_success 'no sanitizer report, no crashed worker' '
 	! grep -Eq "killed by signal|exited with status" "$STACK_DIR/oms-worker.log" &&
 	stack_stop_worker && stack_stop_fcgi &&

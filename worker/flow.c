@@ -70,6 +70,18 @@ flow_time_ms(const char *s)
 	return (long long)timegm(&tm) * 1000 + ms;
 }
 
+/* Adds one to field of the metrics hash key (read by oms-fcgi's
+ * /metrics). Best effort: a count lost to a Redis failure is only a
+ * metric. */
+static void
+flow_count(struct worker *w, const char *key, const char *field)
+{
+	struct store_reply *r;
+
+	if (store_cmd(w->store, &r, "HINCRBY %s %s 1", key, field) == OMS_OK)
+		store_reply_free(r);
+}
+
 enum oms_err
 worker_load_functions(struct worker *w)
 {
@@ -367,9 +379,12 @@ worker_handle(struct worker *w, const struct mq_delivery *d)
 		mq_reject(w->consumer, d->tag, 1);
 		return;
 	}
+	if (d->redelivered)
+		flow_count(w, "oms:metrics:worker", "redelivered");
 	if (command_decode(d->body, d->len, cmd, err, sizeof(err)) != OMS_OK) {
 		log_warnx("dead-lettering a malformed %s message: %s",
 		    d->routing_key, err);
+		flow_count(w, "oms:metrics:worker", "dead_lettered_malformed");
 		mq_reject(w->consumer, d->tag, 0);
 		free(cmd);
 		return;
@@ -409,11 +424,20 @@ worker_handle(struct worker *w, const struct mq_delivery *d)
 	if (rc == OMS_EINVAL) {
 		log_warnx("dead-lettering %s: the Function refused its "
 		    "arguments", command_type_name(cmd->type));
+		flow_count(w, "oms:metrics:worker", "dead_lettered_invalid");
 		mq_reject(w->consumer, d->tag, 0);
 		goto done;
 	}
 
 	outcome = json_get_str(result, "outcome");
+	{
+		char field[64];
+
+		snprintf(field, sizeof(field), "%s:%s",
+		    command_type_name(cmd->type), outcome != NULL ? outcome :
+		    "unknown");
+		flow_count(w, "oms:metrics:commands", field);
+	}
 	log_info("%s %s: %s -> %s%s%s", command_type_name(cmd->type),
 	    outcome != NULL ? outcome : "?",
 	    json_get_str(result, "from") != NULL ?
