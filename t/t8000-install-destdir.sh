@@ -5,16 +5,18 @@ test_description='make install into a DESTDIR: the layout, the rendered units, m
 . "$OMS_SRCDIR/t/lib-orders.sh"
 
 DEST=$TRASH_DIRECTORY/dest
+# The build tree (OMS_BUILDDIR points at the installed sbindir later on).
+BUILD=$OMS_BUILDDIR
 
 # mk TARGET...: make in the build tree, outside the make that runs this test
 # (its jobserver and flags are not ours).
 mk() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$OMS_BUILDDIR" "$@"
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$BUILD" "$@"
 }
 
 # var NAME: a variable of the build tree's Makefile, fully expanded.
 var() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$OMS_BUILDDIR" \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$BUILD" \
 	    -f Makefile -f - oms-print-var VAR="$1" <<'EOF_MK'
 oms-print-var:
 	@echo '$($(VAR))'
