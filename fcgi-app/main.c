@@ -21,6 +21,7 @@
 #include "fault.h"
 #include "log.h"
 #include "prefork.h"
+#include "privdrop.h"
 
 #define FCGI_BACKLOG	1024
 
@@ -28,7 +29,7 @@ static const char *const fcgi_options[] = {
 	"FCGI_LISTEN", "FCGI_SOCKET_MODE", "FCGI_PROCESSES",
 	"FCGI_MAX_REQUESTS", "MAX_BODY_BYTES", "AMQP_URL", "AMQP_PASSWORD",
 	"REDIS_URL", "REDIS_PASSWORD", "LOG_LEVEL", "LOG_FORMAT",
-	"STOP_TIMEOUT_MS", NULL
+	"STOP_TIMEOUT_MS", "USER", NULL
 };
 
 static void
@@ -176,6 +177,10 @@ main(int argc, char *argv[])
 	app.cfg = &cfg;
 	app.listen_fd = open_listener(&cfg);
 	log_info("listening on %s", cfg.fcgi_listen);
+	if (privdrop(cfg.user) == -1) {
+		cfg_clear(&cfg);
+		return 1;
+	}
 
 	memset(&pf, 0, sizeof(pf));
 	pf.name = "oms-fcgi";

@@ -97,6 +97,9 @@ static const struct cfg_opt cfg_opts[] = {
 	{ "SHIPPING_DELAY_MS", CFG_INT, OFF(shipping_delay_ms), "0",
 	    0, 0, 20000, NULL, "MS", "simulated shipping processing delay "
 	    "(at most 20 s)" },
+	{ "USER", CFG_STR, OFF(user), "nobody", 0, 0, 0, NULL, "NAME",
+	    "the user the daemons run as when started as root (they drop "
+	    "to it after opening their socket and reading their files)" },
 	{ "REDIS_FUNCTIONS", CFG_STR, OFF(redis_functions),
 	    OMS_PKGDATADIR "/oms.lua", 0, 0, 0, NULL, "PATH",
 	    "the Redis Function library the worker loads at start" },

@@ -30,6 +30,7 @@ struct oms_config {
 	long		 max_body_bytes;	/* MAX_BODY_BYTES */
 	int		 stop_timeout_ms;	/* STOP_TIMEOUT_MS */
 	char		*redis_functions;	/* REDIS_FUNCTIONS: oms.lua path */
+	char		*user;			/* USER: run as, when root */
 };
 
 /* Fills cfg with the built-in defaults (strings owned by cfg). */

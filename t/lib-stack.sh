@@ -568,8 +568,14 @@ stack_retry() {
 stack_start_fcgi() {
 	local log="$STACK_DIR/oms-fcgi.log"
 	stack__need_dir && stack_secrets || return 1
-	STACK_FCGI_SOCKET="$STACK_DIR/fcgi.sock"
+	STACK_FCGI_SOCKET="$STACK_DIR/fcgi/fcgi.sock"
 	export STACK_FCGI_SOCKET
+	# Started as root, oms-fcgi drops to OMS_USER (default nobody) and
+	# must still be able to remove its socket when it stops.
+	mkdir -p "$STACK_DIR/fcgi" || return 1
+	if [ "$(id -u)" = 0 ]; then
+		chown "${OMS_USER:-nobody}" "$STACK_DIR/fcgi" || return 1
+	fi
 	rm -f "$STACK_FCGI_SOCKET"
 	# The socket must be reachable by nginx's workers (user nobody when
 	# nginx starts as root).

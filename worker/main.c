@@ -19,6 +19,7 @@
 #include "fault.h"
 #include "log.h"
 #include "prefork.h"
+#include "privdrop.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -28,7 +29,7 @@ static const char *const worker_options[] = {
 	"WORKER_PROCESSES", "WORKER_PREFETCH", "AMQP_URL", "AMQP_PASSWORD",
 	"REDIS_URL", "REDIS_PASSWORD", "REDIS_FUNCTIONS", "PAYMENT_DELAY_MS",
 	"SHIPPING_DELAY_MS", "LOG_LEVEL", "LOG_FORMAT", "STOP_TIMEOUT_MS",
-	NULL
+	"USER", NULL
 };
 
 static void
@@ -182,6 +183,12 @@ main(int argc, char *argv[])
 	    &w.functions_len) == -1) {
 		log_warn("cannot read the Function library %s",
 		    cfg.redis_functions);
+		cfg_clear(&cfg);
+		return 1;
+	}
+
+	if (privdrop(cfg.user) == -1) {
+		free(w.functions);
 		cfg_clear(&cfg);
 		return 1;
 	}
