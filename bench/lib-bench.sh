@@ -162,7 +162,7 @@ bench_cpu_ticks() {
 			total=$((total + ${12} + ${13}))
 		done < <(
 			if [ "$comp" = ceil-nginx ]; then
-				f=$CEIL_STACK_DIR/pids/nginx.pid
+				f=${CEIL_STACK_DIR:-}/pids/nginx.pid
 				[ -n "${CEIL_STACK_DIR:-}" ] && [ -s "$f" ] &&
 					{ head -n 1 "$f"; ps -o pid= --ppid "$(head -n 1 "$f")" | tr -d ' '; }
 			else
@@ -171,6 +171,8 @@ bench_cpu_ticks() {
 		)
 		echo "$comp $total"
 	done
+	# Every CPU of the machine: busy ticks (all but idle and iowait).
+	awk '/^cpu / { print "machine", $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
 
 # bench_cpu_json BEFORE AFTER SECONDS WRK_TICKS: the CPU each component used
@@ -183,6 +185,10 @@ bench_cpu_json() {
 			s = "{"; sep = ""
 			for (k in out) { s = s sep sprintf("\"%s\":%.2f", k, out[k]); sep = "," }
 			s = s sep sprintf("\"wrk\":%.2f", wrk / hz / secs)
+			# What processes outside this benchmark burnt meanwhile.
+			others = out["machine"] - wrk / hz / secs
+			for (k in out) if (k != "machine") others -= out[k]
+			s = s sprintf(",\"others\":%.2f", others > 0 ? others : 0)
 			print s "}"
 		}' "$1" "$2"
 }

@@ -460,7 +460,8 @@ mq_publish(struct mq *mq, const struct mq_message *m)
 static char *
 mq_strdup_bytes(amqp_bytes_t b, int present)
 {
-	return present ? xstrndup(b.bytes, b.len) : xstrdup("");
+	/* an empty field or body may come with bytes == NULL */
+	return present && b.len > 0 ? xstrndup(b.bytes, b.len) : xstrdup("");
 }
 
 void
@@ -519,7 +520,7 @@ mq_get_one(struct mq *mq, const char *queue, int no_ack,
 	    p->delivery_mode : 0;
 	out->timestamp = (p->_flags & AMQP_BASIC_TIMESTAMP_FLAG) != 0 ?
 	    p->timestamp : 0;
-	out->body = xstrndup(msg.body.bytes, msg.body.len);
+	out->body = mq_strdup_bytes(msg.body, 1);
 	out->len = msg.body.len;
 	amqp_destroy_message(&msg);
 	amqp_maybe_release_buffers(mq->conn);
@@ -620,7 +621,7 @@ mq_next(struct mq *mq, int timeout_ms, struct mq_delivery *d)
 	d->correlation_id = mq_strdup_bytes(
 	    env.message.properties.correlation_id,
 	    env.message.properties._flags & AMQP_BASIC_CORRELATION_ID_FLAG);
-	d->body = xstrndup(env.message.body.bytes, env.message.body.len);
+	d->body = mq_strdup_bytes(env.message.body, 1);
 	d->len = env.message.body.len;
 	amqp_destroy_envelope(&env);
 	return OMS_OK;
