@@ -33,7 +33,7 @@ ITEMS='[{"productId":"p1","variantId":"v1","quantity":2},{"productId":"p2","vari
 CREATED_AT=2026-01-02T03:04:05.678Z
 CREATED_MS=1767323045678
 EVENTS_CAP=1000
-REPLY_TTL=60
+REPLY_TTL=3600	# long: the suite may run slowly under load
 tick=0
 AT=$CREATED_AT
 mkdir -p "$TRASH_DIRECTORY/cmds"
