@@ -230,7 +230,7 @@ bench_wrk() {
 	bench_cpu_ticks >"$out.cpu1"
 	if [ -n "$ppid" ]; then
 		wait "$ppid"
-		perf report -i "$out.perf.data" --no-children --sort comm,dso --stdio \
+		perf report -i "$out.perf.data" --no-children --sort comm,dso --stdio -g none \
 			>"$out.perf-comm.txt" 2>/dev/null
 		perf report -i "$out.perf.data" --no-children --sort comm,sym --stdio -g none \
 			--percent-limit 0.5 >"$out.perf-sym.txt" 2>/dev/null
