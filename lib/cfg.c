@@ -82,8 +82,9 @@ static const struct cfg_opt cfg_opts[] = {
 	    0, 0, INT_MAX, NULL, "N",
 	    "requests a FastCGI process serves before it is replaced "
 	    "(0: no limit)" },
-	{ "WORKER_PROCESSES", CFG_INT, OFF(worker_processes), "2",
-	    0, 1, CFG_PROCS_MAX, NULL, "N", "number of worker processes" },
+	{ "WORKER_PROCESSES", CFG_INT, OFF(worker_processes), "8",
+	    0, 1, CFG_PROCS_MAX, NULL, "N", "number of worker processes "
+	    "(they mostly wait on Redis and confirms: see performance.md)" },
 	{ "WORKER_PREFETCH", CFG_INT, OFF(worker_prefetch), "1",
 	    0, 1, 65535, NULL, "N",
 	    "unacknowledged messages a worker may hold (AMQP basic.qos)" },

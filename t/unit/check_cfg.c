@@ -107,7 +107,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cfg.fcgi_processes, 2 * (ncpu < 1 ? 1 :
 	    ncpu > 512 ? 512 : ncpu));
 	ck_assert_int_eq(cfg.fcgi_max_requests, 0);
-	ck_assert_int_eq(cfg.worker_processes, 2);
+	ck_assert_int_eq(cfg.worker_processes, 8);
 	ck_assert_int_eq(cfg.worker_prefetch, 1);
 	ck_assert_int_eq(cfg.log_level, LOG_LEVEL_INFO);
 	ck_assert_int_eq(cfg.log_format, LOG_FORMAT_TEXT);
