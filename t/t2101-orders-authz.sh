@@ -17,6 +17,11 @@ test_expect_success 'start the stack; an order of cus_demo, shipped' '
 	stack_redis_cli_as oms-worker HSET oms:order:O2 id O2 customerId cus_demo paymentMethodId pm_1 status created isDeleted 0 version 1 items "[]" >/dev/null
 '
 
+# refused KEY: the key gets 401 now.
+refused() {
+	test "$(api "Bearer $1" GET /orders)" = 401
+}
+
 # matrix ROUTE-LABEL METHOD PATH BODY "none revoked customer other shipper admin"
 matrix() {
 	local method=$2 path=$3 body=$4 roles=(none revoked customer other shipper admin)
@@ -78,6 +83,16 @@ test_expect_success 'malformed Authorization headers: 401' '
 	api_expect 401 "Bearer oms_not-a-key" GET /orders &&
 	api_expect 401 "Token $OMS_ADMIN_KEY" GET /orders &&
 	api_expect 200 "bearer $OMS_ADMIN_KEY" GET /orders
+'
+
+test_expect_success 'a key revoked while in use is refused within the 2 s cache' '
+	key=$(omsctl_run apikey create --role=admin --name=short-lived | head -n 1) &&
+	api_expect 200 "Bearer $key" GET /orders &&
+	api_expect 200 "Bearer $key" GET /orders &&
+	omsctl_run apikey revoke "$key" >/dev/null &&
+	start=$(date +%s%N) &&
+	retry_until 5 refused "$key" &&
+	test $((($(date +%s%N) - start) / 1000000)) -le 3000
 '
 
 test_expect_success 'the matrix logged key ids, never keys' '
