@@ -163,33 +163,53 @@ handle_orders_list(struct app *app, struct http_req *req,
 		}
 		more = r->nelem == 2 * LIST_BATCH;
 		offset += LIST_BATCH;
-		for (size_t i = 0; i + 1 < r->nelem && found < q.limit &&
-		    scanned < LIST_SCAN_MAX; i += 2) {
-			const char *oid = r->elem[i]->str;
+		/* The entries of this batch not returned on an earlier page. */
+		const char *ids[LIST_BATCH];
+		long long scores[LIST_BATCH];
+		size_t nids = 0, done = 0;
+
+		for (size_t i = 0; i + 1 < r->nelem; i += 2) {
 			long long ms = strtoll(r->elem[i + 1]->str, NULL, 10);
-			struct store_reply *h;
-			struct json_object *order;
 
 			if (after_id != NULL && ms == after_ms &&
-			    strcmp(oid, after_id) >= 0)
-				continue;	/* returned on an earlier page */
-			scanned++;
-			snprintf(next, sizeof(next), "%lld:%s", ms, oid);
-			if (store_cmd(app->store, &h, "HGETALL oms:order:%s",
-			    oid) != OMS_OK) {
+			    strcmp(r->elem[i]->str, after_id) >= 0)
+				continue;
+			ids[nids] = r->elem[i]->str;
+			scores[nids++] = ms;
+		}
+		/* Read them a page's worth at a time, one round trip each. */
+		while (done < nids && found < q.limit &&
+		    scanned < LIST_SCAN_MAX) {
+			struct store_reply *h[LIST_BATCH];
+			size_t want = (size_t)(q.limit - found);
+
+			if (want > nids - done)
+				want = nids - done;
+			if (want > (size_t)(LIST_SCAN_MAX - scanned))
+				want = (size_t)(LIST_SCAN_MAX - scanned);
+			if (store_pipeline(app->store, "HGETALL oms:order:%s",
+			    ids + done, want, h) != OMS_OK) {
 				store_reply_free(r);
 				json_object_put(doc);
 				orders_unavailable(req, "Redis",
 				    store_errstr(app->store));
 				return;
 			}
-			order = view_order_from_hash(h);
-			store_reply_free(h);
-			if (order != NULL && list_keep(order, &q)) {
-				json_object_array_add(items, order);
-				found++;
-			} else
-				json_object_put(order);
+			for (size_t j = 0; j < want; j++) {
+				struct json_object *order =
+				    view_order_from_hash(h[j]);
+
+				store_reply_free(h[j]);
+				scanned++;
+				snprintf(next, sizeof(next), "%lld:%s",
+				    scores[done + j], ids[done + j]);
+				if (order != NULL && list_keep(order, &q)) {
+					json_object_array_add(items, order);
+					found++;
+				} else
+					json_object_put(order);
+			}
+			done += want;
 		}
 		if (found >= q.limit || scanned >= LIST_SCAN_MAX)
 			more = 1;	/* stopped early: maybe more */

@@ -292,3 +292,28 @@ store_set_timeout(struct store *st, int timeout_ms)
 	if (redisSetTimeout(st->ctx, tv) == REDIS_OK)
 		st->cmd_timeout_ms = timeout_ms;
 }
+
+enum oms_err
+store_pipeline(struct store *st, const char *fmt, const char *const *args,
+    size_t n, struct store_reply **out)
+{
+	size_t i;
+
+	if (store_connect(st) != OMS_OK)
+		return OMS_EUNAVAIL;
+	for (i = 0; i < n; i++)
+		if (redisAppendCommand(st->ctx, fmt, args[i]) != REDIS_OK)
+			return store_fail(st, "pipeline", st->ctx->errstr);
+	for (i = 0; i < n; i++) {
+		void *hr = NULL;
+
+		if (redisGetReply(st->ctx, &hr) != REDIS_OK || hr == NULL) {
+			while (i > 0)
+				store_reply_free(out[--i]);
+			return store_fail(st, "pipeline", st->ctx->errstr);
+		}
+		out[i] = store_copy(hr);
+		freeReplyObject(hr);
+	}
+	return OMS_OK;
+}

@@ -54,6 +54,12 @@ enum oms_err	 store_cmdv(struct store *st, struct store_reply **out,
 enum oms_err	 store_cmd(struct store *st, struct store_reply **out,
 		    const char *fmt, ...);
 
+/* Pipelines n commands, each fmt (hiredis format with one %s) applied to
+ * args[i], in one round trip. On OMS_OK out[i] is the owned reply of
+ * command i; on OMS_EUNAVAIL out holds nothing. */
+enum oms_err	 store_pipeline(struct store *st, const char *fmt,
+		    const char *const *args, size_t n, struct store_reply **out);
+
 /* Sets the socket timeout for the following commands (e.g. longer for a
  * blocking BLPOP); store_new's timeout_ms is the default. */
 void		 store_set_timeout(struct store *st, int timeout_ms);

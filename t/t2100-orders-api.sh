@@ -158,6 +158,24 @@ test_expect_success 'GET /orders lists the index newest first, with a cursor' '
 	test_eq "$(api_json ".items | length")" 4
 '
 
+test_expect_success 'paging through 125 orders with cursors: each exactly once' '
+	for i in $(seq 100 219); do
+		printf "HSET oms:order:M%s id M%s customerId cus_demo status created isDeleted 0 version 1 items []\nZADD oms:orders %s M%s\n" \
+		    "$i" "$i" "$((2000 + i / 3))" "$i"
+	done | stack_redis_cli_as oms-worker >/dev/null &&
+	cursor= && : >seen.ids &&
+	for page in $(seq 1 10); do
+		api_expect 200 admin GET "/orders?limit=50&includeDeleted=true${cursor:+&cursor=$cursor}" &&
+		api_json ".items[].id" >>seen.ids &&
+		cursor=$(api_json ".nextCursor // empty") &&
+		if [ -z "$cursor" ]; then break; fi || return 1
+	done &&
+	test_eq "$(wc -l <seen.ids)" 125 &&
+	test_eq "$(sort -u seen.ids | wc -l)" 125 &&
+	api_expect 200 admin GET "/orders?limit=200&status=created&includeDeleted=true" &&
+	test_eq "$(api_json ".items | length")" 125
+'
+
 test_expect_success 'GET /orders/{id}/events of a pending order: empty history' '
 	id=$(cat order1.id) &&
 	api_expect 200 customer GET "/orders/$id/events" &&
