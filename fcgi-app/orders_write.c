@@ -95,7 +95,16 @@ write_publish(struct app *app, struct http_req *req,
 	free(body);
 	metrics_publish(rc == OMS_OK);
 	if (rc != OMS_OK) {
-		orders_unavailable(req, "RabbitMQ", mq_errstr(app->mq));
+		/* The broker may have stored the command and lost the
+		 * connection before its confirm: say so, never "nothing was
+		 * changed". A retry with the same Idempotency-Key publishes the
+		 * same commandId, which the worker applies once. */
+		log_warnx("RabbitMQ unavailable: %s", mq_errstr(app->mq));
+		http_problem(req, 503, "unavailable", "Service Unavailable",
+		    "RabbitMQ did not confirm the command, so it may or may not "
+		    "have been accepted. Retry later; for a create, send the same "
+		    "Idempotency-Key so that it is applied once.",
+		    "Retry-After: 2\r\n", NULL);
 		return -1;
 	}
 	log_info("published %s", msg.routing_key);
