@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,7 @@
 
 #include "app.h"
 #include "cfg.h"
-#include "fault.h"
+#include "cliargs.h"
 #include "log.h"
 #include "prefork.h"
 #include "privdrop.h"
@@ -74,23 +73,17 @@ open_listener(const struct oms_config *cfg)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "listen",	 required_argument, NULL, 'l' },
-		{ "processes",	 required_argument, NULL, 'n' },
-		{ "max-requests", required_argument, NULL, 'm' },
-		{ "set",	 required_argument, NULL, 's' },
-		{ "log-level",	 required_argument, NULL, 'L' },
-		{ "log-format",	 required_argument, NULL, 'F' },
-		{ "help",	 no_argument,	    NULL, 'h' },
-		{ "version",	 no_argument,	    NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static const struct cliargs_flag flags[] = {
+		{ 'l', "listen",	"FCGI_LISTEN" },
+		{ 'n', "processes",	"FCGI_PROCESSES" },
+		{ 'm', "max-requests",	"FCGI_MAX_REQUESTS" },
+		{ 0, NULL, NULL }
 	};
 	struct oms_config cfg;
 	struct app app;
 	struct prefork pf;
-	char err[256], name[64];
-	const char *eq;
-	int ch, rc;
+	char err[256];
+	int rc;
 
 	log_init("oms-fcgi", LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
 	cfg_defaults(&cfg);
@@ -100,69 +93,13 @@ main(int argc, char *argv[])
 		return 2;
 	}
 
-	while ((ch = getopt_long(argc, argv, "l:n:m:hV", longopts,
-	    NULL)) != -1) {
-		rc = 0;
-		switch (ch) {
-		case 'l':
-			rc = cfg_set(&cfg, "FCGI_LISTEN", optarg, err,
-			    sizeof(err));
-			break;
-		case 'n':
-			rc = cfg_set(&cfg, "FCGI_PROCESSES", optarg, err,
-			    sizeof(err));
-			break;
-		case 'm':
-			rc = cfg_set(&cfg, "FCGI_MAX_REQUESTS", optarg, err,
-			    sizeof(err));
-			break;
-		case 'L':
-			rc = cfg_set(&cfg, "LOG_LEVEL", optarg, err,
-			    sizeof(err));
-			break;
-		case 'F':
-			rc = cfg_set(&cfg, "LOG_FORMAT", optarg, err,
-			    sizeof(err));
-			break;
-		case 's':
-			if ((eq = strchr(optarg, '=')) == NULL ||
-			    (size_t)(eq - optarg) >= sizeof(name)) {
-				snprintf(err, sizeof(err),
-				    "--set wants NAME=VALUE");
-				rc = -1;
-				break;
-			}
-			snprintf(name, sizeof(name), "%.*s",
-			    (int)(eq - optarg), optarg);
-			rc = cfg_set(&cfg, name, eq + 1, err, sizeof(err));
-			break;
-		case 'h':
-			usage(stdout);
-			cfg_clear(&cfg);
-			return 0;
-		case 'V':
-			printf("oms-fcgi (%s) %s\n", PACKAGE_NAME,
-			    PACKAGE_VERSION);
-			if (fault_enabled())
-				printf("built with fault injection (OMS_FAULT)"
-				    "; for tests only\n");
-			cfg_clear(&cfg);
-			return 0;
-		default:
-			usage(stderr);
-			cfg_clear(&cfg);
-			return 2;
-		}
-		if (rc == -1) {
-			fprintf(stderr, "oms-fcgi: %s\n", err);
-			cfg_clear(&cfg);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "oms-fcgi: unexpected argument '%s'\n",
-		    argv[optind]);
-		usage(stderr);
+	switch (cliargs_parse(&cfg, argc, argv, "oms-fcgi", flags, usage)) {
+	case CLIARGS_RUN:
+		break;
+	case CLIARGS_EXIT_OK:
+		cfg_clear(&cfg);
+		return 0;
+	default:
 		cfg_clear(&cfg);
 		return 2;
 	}

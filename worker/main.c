@@ -9,14 +9,13 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cfg.h"
-#include "fault.h"
+#include "cliargs.h"
 #include "log.h"
 #include "prefork.h"
 #include "privdrop.h"
@@ -83,23 +82,17 @@ read_functions(const char *path, char **text, size_t *len)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "processes",	 required_argument, NULL, 'n' },
-		{ "prefetch",	 required_argument, NULL, 'p' },
-		{ "functions",	 required_argument, NULL, 'f' },
-		{ "set",	 required_argument, NULL, 's' },
-		{ "log-level",	 required_argument, NULL, 'L' },
-		{ "log-format",	 required_argument, NULL, 'F' },
-		{ "help",	 no_argument,	    NULL, 'h' },
-		{ "version",	 no_argument,	    NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static const struct cliargs_flag flags[] = {
+		{ 'n', "processes",	"WORKER_PROCESSES" },
+		{ 'p', "prefetch",	"WORKER_PREFETCH" },
+		{ 'f', "functions",	"REDIS_FUNCTIONS" },
+		{ 0, NULL, NULL }
 	};
 	struct oms_config cfg;
 	struct worker w;
 	struct prefork pf;
-	char err[256], name[64];
-	const char *eq;
-	int ch, rc = 0;
+	char err[256];
+	int rc;
 
 	log_init("oms-worker", LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
 	cfg_defaults(&cfg);
@@ -108,67 +101,13 @@ main(int argc, char *argv[])
 		cfg_clear(&cfg);
 		return 2;
 	}
-	while ((ch = getopt_long(argc, argv, "n:p:f:hV", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			rc = cfg_set(&cfg, "WORKER_PROCESSES", optarg, err,
-			    sizeof(err));
-			break;
-		case 'p':
-			rc = cfg_set(&cfg, "WORKER_PREFETCH", optarg, err,
-			    sizeof(err));
-			break;
-		case 'f':
-			rc = cfg_set(&cfg, "REDIS_FUNCTIONS", optarg, err,
-			    sizeof(err));
-			break;
-		case 'L':
-			rc = cfg_set(&cfg, "LOG_LEVEL", optarg, err,
-			    sizeof(err));
-			break;
-		case 'F':
-			rc = cfg_set(&cfg, "LOG_FORMAT", optarg, err,
-			    sizeof(err));
-			break;
-		case 's':
-			if ((eq = strchr(optarg, '=')) == NULL ||
-			    (size_t)(eq - optarg) >= sizeof(name)) {
-				snprintf(err, sizeof(err),
-				    "--set wants NAME=VALUE");
-				rc = -1;
-				break;
-			}
-			snprintf(name, sizeof(name), "%.*s",
-			    (int)(eq - optarg), optarg);
-			rc = cfg_set(&cfg, name, eq + 1, err, sizeof(err));
-			break;
-		case 'h':
-			usage(stdout);
-			cfg_clear(&cfg);
-			return 0;
-		case 'V':
-			printf("oms-worker (%s) %s\n", PACKAGE_NAME,
-			    PACKAGE_VERSION);
-			if (fault_enabled())
-				printf("built with fault injection (OMS_FAULT)"
-				    "; for tests only\n");
-			cfg_clear(&cfg);
-			return 0;
-		default:
-			usage(stderr);
-			cfg_clear(&cfg);
-			return 2;
-		}
-		if (rc == -1) {
-			fprintf(stderr, "oms-worker: %s\n", err);
-			cfg_clear(&cfg);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "oms-worker: unexpected argument '%s'\n",
-		    argv[optind]);
+	switch (cliargs_parse(&cfg, argc, argv, "oms-worker", flags, usage)) {
+	case CLIARGS_RUN:
+		break;
+	case CLIARGS_EXIT_OK:
+		cfg_clear(&cfg);
+		return 0;
+	default:
 		cfg_clear(&cfg);
 		return 2;
 	}
