@@ -82,30 +82,16 @@ main(int argc, char *argv[])
 	struct oms_config cfg;
 	struct app app;
 	struct prefork pf;
-	char err[256];
 	int rc;
 
-	log_init("oms-fcgi", LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
-	cfg_defaults(&cfg);
-	if (cfg_load_env(&cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "oms-fcgi: %s\n", err);
-		cfg_clear(&cfg);
-		return 2;
-	}
-
-	switch (cliargs_parse(&cfg, argc, argv, "oms-fcgi", flags, usage)) {
+	switch (cliargs_configure(&cfg, argc, argv, "oms-fcgi", flags, usage)) {
 	case CLIARGS_RUN:
 		break;
 	case CLIARGS_EXIT_OK:
-		cfg_clear(&cfg);
 		return 0;
 	default:
-		cfg_clear(&cfg);
 		return 2;
 	}
-
-	log_init("oms-fcgi", cfg.log_level, cfg.log_format);
-	cfg_log(&cfg);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (app_metrics_init() == -1)

@@ -12,10 +12,12 @@
 
 #include "cliargs.h"
 #include "fault.h"
+#include "log.h"
 
 #define CLIARGS_MAX	16
 
-enum cliargs_result
+/* Applies argv to cfg. */
+static enum cliargs_result
 cliargs_parse(struct oms_config *cfg, int argc, char *argv[], const char *prog,
     const struct cliargs_flag *flags, void (*usage)(FILE *))
 {
@@ -97,5 +99,29 @@ cliargs_parse(struct oms_config *cfg, int argc, char *argv[], const char *prog,
 		usage(stderr);
 		return CLIARGS_EXIT_USAGE;
 	}
+	return CLIARGS_RUN;
+}
+
+enum cliargs_result
+cliargs_configure(struct oms_config *cfg, int argc, char *argv[],
+    const char *prog, const struct cliargs_flag *flags, void (*usage)(FILE *))
+{
+	enum cliargs_result r;
+	char err[256];
+
+	log_init(prog, LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
+	cfg_defaults(cfg);
+	if (cfg_load_env(cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		cfg_clear(cfg);
+		return CLIARGS_EXIT_USAGE;
+	}
+	if ((r = cliargs_parse(cfg, argc, argv, prog, flags, usage)) !=
+	    CLIARGS_RUN) {
+		cfg_clear(cfg);
+		return r;
+	}
+	log_init(prog, cfg->log_level, cfg->log_format);
+	cfg_log(cfg);
 	return CLIARGS_RUN;
 }

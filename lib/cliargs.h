@@ -24,10 +24,13 @@ enum cliargs_result {
 	CLIARGS_EXIT_USAGE	/* a message was printed: exit 2 */
 };
 
-/* Applies argv to cfg (after the environment, so flags win). prog names
- * the program in messages and --version; usage prints the help. flags
- * ends with an entry whose ch is 0. */
-enum cliargs_result cliargs_parse(struct oms_config *cfg, int argc,
+/* The start-up of a daemon: fills cfg from the defaults, the environment
+ * and then argv (flags win), sets up logging as configured and logs the
+ * configuration. prog names the program in messages and --version; usage
+ * prints the help; flags ends with an entry whose ch is 0. On
+ * CLIARGS_RUN the caller owns cfg (cfg_clear() it); otherwise cfg is
+ * already cleared and the caller exits (0 for CLIARGS_EXIT_OK, else 2). */
+enum cliargs_result cliargs_configure(struct oms_config *cfg, int argc,
 	    char *argv[], const char *prog, const struct cliargs_flag *flags,
 	    void (*usage)(FILE *));
 

@@ -91,29 +91,16 @@ main(int argc, char *argv[])
 	struct oms_config cfg;
 	struct worker w;
 	struct prefork pf;
-	char err[256];
 	int rc;
 
-	log_init("oms-worker", LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
-	cfg_defaults(&cfg);
-	if (cfg_load_env(&cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "oms-worker: %s\n", err);
-		cfg_clear(&cfg);
-		return 2;
-	}
-	switch (cliargs_parse(&cfg, argc, argv, "oms-worker", flags, usage)) {
+	switch (cliargs_configure(&cfg, argc, argv, "oms-worker", flags, usage)) {
 	case CLIARGS_RUN:
 		break;
 	case CLIARGS_EXIT_OK:
-		cfg_clear(&cfg);
 		return 0;
 	default:
-		cfg_clear(&cfg);
 		return 2;
 	}
-
-	log_init("oms-worker", cfg.log_level, cfg.log_format);
-	cfg_log(&cfg);
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&w, 0, sizeof(w));
