@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "order.h"
+#include "url.h"
 
 #define QUERY_VALUE_MAX	256	/* longer than any valid value */
 
@@ -37,48 +38,6 @@ static const char *const query_names[] = {
 
 _Static_assert(sizeof(query_names) / sizeof(query_names[0]) == QUERY_MAX,
     "query_names must name every enum query_param");
-
-static int
-query_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes the len bytes at s into dst (size bytes, NUL-terminated).
- * Returns the decoded length, or -1 for a bad escape, -2 for %00, -3 when
- * the result does not fit. */
-static long
-query_decode(const char *s, size_t len, char *dst, size_t size)
-{
-	size_t	 i, n = 0;
-	int	 hi, lo;
-
-	for (i = 0; i < len; i++) {
-		char	 c = s[i];
-
-		if (c == '+')
-			c = ' ';
-		else if (c == '%') {
-			if (len - i < 3 || (hi = query_hexval(s[i + 1])) == -1 ||
-			    (lo = query_hexval(s[i + 2])) == -1)
-				return -1;
-			if ((c = (char)(hi * 16 + lo)) == '\0')
-				return -2;
-			i += 2;
-		}
-		if (n + 1 >= size)
-			return -3;
-		dst[n++] = c;
-	}
-	dst[n] = '\0';
-	return (long)n;
-}
 
 /* Returns 1 if the len bytes at s are 1..max of the id charset. */
 static int
@@ -187,7 +146,7 @@ query_param(const char *s, size_t len, unsigned int *seen,
 	val = eq != NULL ? eq + 1 : s + len;
 	vlen = len - (size_t)(val - s);
 	p = QUERY_MAX;
-	if (query_decode(s, nlen, name, sizeof(name)) >= 0)
+	if (url_pct_decode(s, nlen, name, sizeof(name), 1) >= 0)
 		for (p = 0; p < QUERY_MAX; p++)
 			if (strcmp(name, query_names[p]) == 0)
 				break;
@@ -203,7 +162,7 @@ query_param(const char *s, size_t len, unsigned int *seen,
 		return;
 	}
 	*seen |= 1u << p;
-	if ((r = query_decode(val, vlen, v, sizeof(v))) < 0)
+	if ((r = url_pct_decode(val, vlen, v, sizeof(v), 1)) < 0)
 		detail = why[-r - 1];
 	else
 		detail = query_set((enum query_param)p, v, (size_t)r, q);

@@ -44,30 +44,46 @@ url_hexval(char c)
 	return -1;
 }
 
+long
+url_pct_decode(const char *s, size_t len, char *dst, size_t size,
+    int plus_space)
+{
+	size_t	 i, n = 0;
+	int	 hi, lo;
+
+	for (i = 0; i < len; i++) {
+		char	 c = s[i];
+
+		if (c == '+' && plus_space)
+			c = ' ';
+		else if (c == '%') {
+			if (len - i < 3 || (hi = url_hexval(s[i + 1])) == -1 ||
+			    (lo = url_hexval(s[i + 2])) == -1)
+				return URL_DECODE_BAD;
+			if ((c = (char)(hi * 16 + lo)) == '\0')
+				return URL_DECODE_NUL;
+			i += 2;
+		}
+		if (n + 1 >= size)
+			return URL_DECODE_LONG;
+		dst[n++] = c;
+	}
+	if (size > 0)
+		dst[n] = '\0';
+	return (long)n;
+}
+
 /* Percent-decodes n bytes of s into a new string (owned by the caller).
  * Returns NULL on a malformed escape or an encoded NUL byte. */
 static char *
 url_decode(const char *s, size_t n)
 {
-	char	*out, *o;
-	size_t	 i;
-	int	 hi, lo;
+	char	*out = xmalloc(n + 1);
 
-	o = out = xmalloc(n + 1);
-	for (i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			*o++ = s[i];
-			continue;
-		}
-		if (n - i < 3 || (hi = url_hexval(s[i + 1])) == -1 ||
-		    (lo = url_hexval(s[i + 2])) == -1 || (hi | lo) == 0) {
-			free(out);
-			return NULL;
-		}
-		*o++ = (char)(hi << 4 | lo);
-		i += 2;
+	if (url_pct_decode(s, n, out, n + 1, 0) < 0) {
+		free(out);
+		return NULL;
 	}
-	*o = '\0';
 	return out;
 }
 

@@ -28,6 +28,16 @@ struct oms_url {
  * caller owns u's strings; free them with url_clear(). */
 enum oms_err url_parse(const char *s, struct oms_url *u, char *err, size_t errlen);
 
+/* Percent-decodes the len bytes at s into dst (size bytes, always
+ * NUL-terminated when size > 0); with plus_space a '+' is a space (query
+ * strings). Returns the decoded length, or URL_DECODE_BAD (a malformed
+ * escape), URL_DECODE_NUL (%00) or URL_DECODE_LONG (dst too small). */
+#define URL_DECODE_BAD	(-1)
+#define URL_DECODE_NUL	(-2)
+#define URL_DECODE_LONG	(-3)
+long	url_pct_decode(const char *s, size_t len, char *dst, size_t size,
+	    int plus_space);
+
 /* Frees u's strings and zeroes it; the password is wiped first. */
 void	url_clear(struct oms_url *u);
 
