@@ -89,6 +89,8 @@ bench_cleanup() {
 # CHILDREN children, nginx (no effective rate limit), demo keys; with
 # WORKER=1 also oms-worker. Sets OMS_STACK_DIR and OMS_BENCH_URL.
 bench_stack_oms() {
+	# Redis over its unix socket: cheaper than loopback TCP (docs/performance.md).
+	export STACK_REDIS_UNIX=1
 	OMS_STACK_DIR=$BENCH_TMP/oms
 	BENCH_STACKS+=("$OMS_STACK_DIR")
 	stack_init "$OMS_STACK_DIR" || return 1

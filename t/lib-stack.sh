@@ -65,8 +65,7 @@ stack_init() {
 	export STACK_DIR
 	if [ -s "$STACK_DIR/redis/port" ]; then
 		STACK_REDIS_PORT=$(cat "$STACK_DIR/redis/port")
-		STACK_REDIS_URL="redis://127.0.0.1:$STACK_REDIS_PORT/0"
-		export STACK_REDIS_PORT STACK_REDIS_URL
+		stack__redis_daemon_url
 	fi
 	stack__rabbit_load || true
 }
@@ -252,6 +251,18 @@ stack_stop_pidfile() {
 
 # --- Redis -----------------------------------------------------------------
 
+# stack__redis_daemon_url: export STACK_REDIS_PORT and STACK_REDIS_URL, the
+# URL oms-fcgi and oms-worker get: TCP on STACK_REDIS_PORT, or this stack's
+# unix socket when STACK_REDIS_UNIX=1 (bench/ and some tests).
+stack__redis_daemon_url() {
+	if [ "${STACK_REDIS_UNIX:-0}" = 1 ]; then
+		STACK_REDIS_URL="unix://$STACK_DIR/redis-sock/redis.sock"
+	else
+		STACK_REDIS_URL="redis://127.0.0.1:$STACK_REDIS_PORT/0"
+	fi
+	export STACK_REDIS_PORT STACK_REDIS_URL
+}
+
 # stack_start_redis: render $STACK_DIR/redis/{users.acl,redis.conf} (the
 # latter includes $OMS_SRCDIR/redis/redis.conf, then sets port, dir, pidfile,
 # logfile, aclfile), start redis-server and wait until omsctl gets PONG.
@@ -276,10 +287,16 @@ stack_start_redis() {
 		REDIS_OMS_FCGI_HASH="$(stack__redis_hash "$(stack_secret redis-oms-fcgi)")" \
 		REDIS_OMS_WORKER_HASH="$(stack__redis_hash "$(stack_secret redis-oms-worker)")" \
 		REDIS_OMSCTL_HASH="$(stack__redis_hash "$(stack_secret redis-omsctl)")") || return 1
+	# Also a unix socket, in a directory of its own that the daemons (user
+	# nobody) can traverse; the ACL users still need their passwords.
+	mkdir -p "$STACK_DIR/redis-sock" && chmod 755 "$STACK_DIR/redis-sock" ||
+		return 1
 	cat >"$d/redis.conf" <<EOF || return 1
 # Written by t/lib-stack.sh: the base config, then this stack's own settings.
 include "$OMS_SRCDIR/redis/redis.conf"
 port $port
+unixsocket "$STACK_DIR/redis-sock/redis.sock"
+unixsocketperm 777
 dir "$d/data"
 pidfile "$STACK_DIR/pids/redis.pid"
 logfile "$d/redis.log"
@@ -292,8 +309,7 @@ EOF
 		return 1
 	}
 	STACK_REDIS_PORT=$port
-	STACK_REDIS_URL="redis://127.0.0.1:$port/0"
-	export STACK_REDIS_PORT STACK_REDIS_URL
+	stack__redis_daemon_url
 	for ((i = 0; i < 100; i++)); do
 		if [ "$(stack_redis_cli ping 2>/dev/null)" = PONG ] &&
 			[ -s "$STACK_DIR/pids/redis.pid" ]; then

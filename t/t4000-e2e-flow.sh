@@ -4,6 +4,9 @@ test_description='end to end through nginx, RabbitMQ, oms-worker and Redis: the 
 . "$OMS_SRCDIR/t/lib-stack.sh"
 . "$OMS_SRCDIR/t/lib-orders.sh"
 
+# Here the daemons reach Redis over its unix socket (the other scripts use
+# TCP), so both transports of lib/store.c run end to end.
+export STACK_REDIS_UNIX=1
 stack_init "$TRASH_DIRECTORY/stack"
 test_atexit stack_stop_all
 
@@ -60,6 +63,14 @@ test_expect_success 'the order is paid and shipped by the worker' '
 	test_eq "$(api_json .shipCompanyId)" sim-post &&
 	test_match "$(api_json .trackingNumber)" "^TRK" &&
 	api_json .trackingNumber >happy.trk
+'
+
+test_expect_success 'oms-fcgi and oms-worker are connected over the unix socket' '
+	test_match "$STACK_REDIS_URL" "^unix://" &&
+	stack_redis_cli_as default --no-auth-warning CLIENT LIST >clients &&
+	grep "user=oms-worker" clients | grep -q "redis\.sock" &&
+	grep "user=oms-fcgi" clients | grep -q "redis\.sock" &&
+	! grep -E "user=oms-(fcgi|worker)" clients | grep -q "addr=127\."
 '
 
 test_expect_success 'the shipper confirms delivery (Prefer: wait): 200 delivered' '
