@@ -21,6 +21,10 @@ BENCH_RATE=1000000
 BENCH_BURST=1000000
 
 BENCH_TMP=''
+
+# The product's default number of oms-fcgi children (lib/cfg.c: 8 x online
+# CPUs, at most 64): what the benchmarks use unless told otherwise.
+BENCH_CHILDREN=$(n=$(nproc) && echo $((n > 8 ? 64 : 8 * n)))
 BENCH_STACKS=()
 
 bench_log() {

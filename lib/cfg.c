@@ -25,6 +25,7 @@
 
 #define CFG_FILE_MAX	4096	/* bytes read from an OMS_<NAME>_FILE */
 #define CFG_PROCS_MAX	1024
+#define CFG_NCPU_MAX	64
 
 enum cfg_type {
 	CFG_STR,		/* char *, any non-empty text */
@@ -38,7 +39,7 @@ enum cfg_type {
 
 #define CFG_SECRET	0x01	/* never shown; default unset; _FILE allowed */
 #define CFG_FILE	0x02	/* OMS_<NAME>_FILE allowed (may embed a secret) */
-#define CFG_NCPU	0x04	/* the default is 2 x online CPUs */
+#define CFG_NCPU	0x04	/* the default is 8 x online CPUs, at most 64 */
 
 struct cfg_opt {
 	const char	*name;
@@ -124,7 +125,12 @@ cfg_find(const char *name)
 	return NULL;
 }
 
-/* Writes the default of o (2 x online CPUs for CFG_NCPU) into buf. */
+/*
+ * Writes the default of o into buf. For CFG_NCPU: 8 x online CPUs, at most
+ * CFG_NCPU_MAX. The children mostly wait (a Redis reply, a publisher
+ * confirm), so several per CPU keep the machine busy; each holds a Redis
+ * and an AMQP connection, hence the cap (docs/performance.md).
+ */
 static const char *
 cfg_default(const struct cfg_opt *o, char *buf, size_t len)
 {
@@ -134,9 +140,8 @@ cfg_default(const struct cfg_opt *o, char *buf, size_t len)
 		return o->def;
 	if ((n = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
 		n = 1;
-	if (n > CFG_PROCS_MAX / 2)
-		n = CFG_PROCS_MAX / 2;
-	snprintf(buf, len, "%ld", 2 * n);
+	n = n > CFG_NCPU_MAX / 8 ? CFG_NCPU_MAX : 8 * n;
+	snprintf(buf, len, "%ld", n);
 	return buf;
 }
 
@@ -434,7 +439,8 @@ cfg_usage_opt(FILE *out, const struct cfg_opt *o)
 	if (o->flags & CFG_SECRET)
 		snprintf(def, sizeof(def), "(default: unset)");
 	else if (o->flags & CFG_NCPU)
-		snprintf(def, sizeof(def), "(default: 2 x online CPUs, here %s)",
+		snprintf(def, sizeof(def),
+		    "(default: 8 x online CPUs, at most 64; here %s)",
 		    cfg_default(o, ncpu, sizeof(ncpu)));
 	else
 		snprintf(def, sizeof(def), "(default: %s)", o->def);
