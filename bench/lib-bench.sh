@@ -24,6 +24,7 @@ BENCH_TMP=''
 
 # The product's default number of oms-fcgi children (lib/cfg.c: 8 x online
 # CPUs, at most 64): what the benchmarks use unless told otherwise.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 BENCH_CHILDREN=$(n=$(nproc) && echo $((n > 8 ? 64 : 8 * n)))
 BENCH_STACKS=()
 

@@ -38,6 +38,11 @@ struct mq {
 	int			 timeout_ms;
 	amqp_connection_state_t	 conn;		/* NULL: not connected */
 	uint64_t		 next_tag;	/* delivery tag of the next publish */
+	uint64_t		*unconfirmed;	/* owned: published tags awaiting
+						   their confirm, ascending */
+	size_t			 nunconfirmed, unconfirmed_cap;
+	int			 window_lost;	/* the connection dropped while
+						   some were unconfirmed */
 	char			*consume_queue;	/* NULL: a publisher only */
 	int			 prefetch;
 	int64_t			 retry_at_ms;
@@ -99,6 +104,7 @@ mq_free(struct mq *mq)
 	explicit_bzero(mq->password, strlen(mq->password));
 	free(mq->password);
 	free(mq->consume_queue);
+	free(mq->unconfirmed);
 	free(mq->user);
 	url_clear(&mq->url);
 	free(mq);
@@ -116,6 +122,10 @@ mq_fail(struct mq *mq, const char *what, const char *why)
 {
 	snprintf(mq->errstr, sizeof(mq->errstr), "%s: %s", what, why);
 	mq_disconnect(mq);
+	/* Their confirms can no longer come: enqueued or not, unknown. */
+	if (mq->nunconfirmed > 0)
+		mq->window_lost = 1;
+	mq->nunconfirmed = 0;
 	mq->backoff_ms = mq->backoff_ms == 0 ? MQ_BACKOFF_MIN_MS :
 	    mq->backoff_ms * 2;
 	if (mq->backoff_ms > MQ_BACKOFF_MAX_MS)
@@ -329,13 +339,39 @@ mq_time_left(int64_t deadline_ms, struct timeval *tv)
 	return 1;
 }
 
+/* Records that the broker confirmed tag (and every earlier one when
+ * multiple): they leave the unconfirmed list. */
+static void
+mq_settle(struct mq *mq, uint64_t tag, int multiple)
+{
+	size_t i = 0, n = mq->nunconfirmed;
+
+	if (multiple) {
+		while (i < n && mq->unconfirmed[i] <= tag)
+			i++;
+		memmove(mq->unconfirmed, mq->unconfirmed + i,
+		    (n - i) * sizeof(*mq->unconfirmed));
+		mq->nunconfirmed = n - i;
+		return;
+	}
+	while (i < n && mq->unconfirmed[i] != tag)
+		i++;
+	if (i == n)
+		return;		/* not ours (an earlier window's) */
+	memmove(mq->unconfirmed + i, mq->unconfirmed + i + 1,
+	    (n - i - 1) * sizeof(*mq->unconfirmed));
+	mq->nunconfirmed = n - 1;
+}
+
 /*
- * Waits for the confirm of delivery tag `tag`. The broker may first send a
- * basic.return (the message was unroutable; its content frames follow and
- * are drained), acks of earlier tags, or a channel/connection close.
+ * Waits until the broker confirmed every unconfirmed tag. It may first
+ * send a basic.return (a message was unroutable; its content frames follow
+ * and are drained: the wait then fails), acks that cover several tags
+ * (`multiple`), or a channel/connection close. A nack of any of ours
+ * fails the wait. On failure the connection is dropped (mq_fail).
  */
 static enum oms_err
-mq_wait_confirm(struct mq *mq, uint64_t tag)
+mq_wait_confirms(struct mq *mq)
 {
 	int64_t deadline = mq_now_ms() + mq->timeout_ms;
 	int returned = 0;
@@ -344,7 +380,7 @@ mq_wait_confirm(struct mq *mq, uint64_t tag)
 	amqp_message_t msg;
 	int status;
 
-	for (;;) {
+	while (mq->nunconfirmed > 0) {
 		if (!mq_time_left(deadline, &tv))
 			return mq_fail(mq, "publish", "no confirm in time");
 		status = amqp_simple_wait_frame_noblock(mq->conn, &frame, &tv);
@@ -359,17 +395,15 @@ mq_wait_confirm(struct mq *mq, uint64_t tag)
 		case AMQP_BASIC_ACK_METHOD: {
 			amqp_basic_ack_t *ack = frame.payload.method.decoded;
 
-			if (ack->delivery_tag < tag)
-				continue;	/* an earlier message's */
-			if (returned)
-				return mq_fail(mq, "publish", "unroutable: "
-				    "no queue is bound for this routing key");
-			return OMS_OK;
+			mq_settle(mq, ack->delivery_tag, ack->multiple);
+			continue;
 		}
 		case AMQP_BASIC_NACK_METHOD: {
 			amqp_basic_nack_t *nack = frame.payload.method.decoded;
 
-			if (nack->delivery_tag < tag)
+			/* single or multiple: below our first tag, it is
+			 * an earlier window's */
+			if (nack->delivery_tag < mq->unconfirmed[0])
 				continue;
 			return mq_fail(mq, "publish", "the broker refused the "
 			    "message (nack)");
@@ -398,15 +432,19 @@ mq_wait_confirm(struct mq *mq, uint64_t tag)
 			continue;
 		}
 	}
+	if (returned)
+		return mq_fail(mq, "publish", "unroutable: no queue is bound "
+		    "for this routing key");
+	return OMS_OK;
 }
 
-/* One attempt on the current connection. */
+/* Sends m on the current connection and adds its tag to the unconfirmed
+ * list; does not wait. */
 static enum oms_err
-mq_publish_once(struct mq *mq, const struct mq_message *m)
+mq_send(struct mq *mq, const struct mq_message *m)
 {
 	amqp_basic_properties_t props;
 	amqp_bytes_t body;
-	enum oms_err rc;
 	int status;
 
 	memset(&props, 0, sizeof(props));
@@ -432,10 +470,14 @@ mq_publish_once(struct mq *mq, const struct mq_message *m)
 	    amqp_cstring_bytes(m->routing_key), 1, 0, &props, body);
 	if (status != AMQP_STATUS_OK)
 		return mq_fail(mq, "publish", amqp_error_string2(status));
-	rc = mq_wait_confirm(mq, mq->next_tag++);
-	if (mq->conn != NULL)
-		amqp_maybe_release_buffers(mq->conn);
-	return rc;
+	if (mq->nunconfirmed == mq->unconfirmed_cap) {
+		mq->unconfirmed_cap = mq->unconfirmed_cap == 0 ? 16 :
+		    mq->unconfirmed_cap * 2;
+		mq->unconfirmed = xrealloc(mq->unconfirmed,
+		    mq->unconfirmed_cap, sizeof(*mq->unconfirmed));
+	}
+	mq->unconfirmed[mq->nunconfirmed++] = mq->next_tag++;
+	return OMS_OK;
 }
 
 enum oms_err
@@ -446,7 +488,7 @@ mq_publish(struct mq *mq, const struct mq_message *m)
 	for (;;) {
 		if (mq_connect(mq, &fresh) != OMS_OK)
 			return OMS_EUNAVAIL;
-		if (mq_publish_once(mq, m) == OMS_OK)
+		if (mq_send(mq, m) == OMS_OK && mq_confirm_all(mq) == OMS_OK)
 			return OMS_OK;
 		if (fresh)
 			return OMS_EUNAVAIL;
@@ -454,6 +496,42 @@ mq_publish(struct mq *mq, const struct mq_message *m)
 		 * on a fresh one (a duplicate is harmless). */
 		mq->retry_at_ms = 0;
 	}
+}
+
+enum oms_err
+mq_publish_nowait(struct mq *mq, const struct mq_message *m)
+{
+	size_t pending;
+	int fresh;
+
+	if (mq->window_lost)
+		return OMS_EUNAVAIL;	/* until mq_confirm_all reports it */
+	for (;;) {
+		if (mq_connect(mq, &fresh) != OMS_OK)
+			return OMS_EUNAVAIL;
+		pending = mq->nunconfirmed;
+		if (mq_send(mq, m) == OMS_OK)
+			return OMS_OK;
+		if (fresh || pending > 0)	/* the window is lost */
+			return OMS_EUNAVAIL;
+		mq->retry_at_ms = 0;	/* an idle connection: once more */
+	}
+}
+
+enum oms_err
+mq_confirm_all(struct mq *mq)
+{
+	enum oms_err rc = OMS_OK;
+
+	if (mq->window_lost)
+		rc = OMS_EUNAVAIL;
+	else if (mq->nunconfirmed > 0)
+		rc = mq_wait_confirms(mq);
+	mq->window_lost = 0;
+	mq->nunconfirmed = 0;
+	if (mq->conn != NULL)
+		amqp_maybe_release_buffers(mq->conn);
+	return rc;
 }
 
 /* An owned copy of bytes b as a C string ("" for none). */
@@ -627,17 +705,29 @@ mq_next(struct mq *mq, int timeout_ms, struct mq_delivery *d)
 	return OMS_OK;
 }
 
-enum oms_err
-mq_ack(struct mq *mq, uint64_t tag)
+static enum oms_err
+mq_ack_tag(struct mq *mq, uint64_t tag, int multiple)
 {
 	int status;
 
 	if (mq->conn == NULL)
 		return OMS_EUNAVAIL;
-	status = amqp_basic_ack(mq->conn, MQ_CHANNEL, tag, 0);
+	status = amqp_basic_ack(mq->conn, MQ_CHANNEL, tag, multiple);
 	if (status != AMQP_STATUS_OK)
 		return mq_fail(mq, "ack", amqp_error_string2(status));
 	return OMS_OK;
+}
+
+enum oms_err
+mq_ack(struct mq *mq, uint64_t tag)
+{
+	return mq_ack_tag(mq, tag, 0);
+}
+
+enum oms_err
+mq_ack_upto(struct mq *mq, uint64_t tag)
+{
+	return mq_ack_tag(mq, tag, 1);
 }
 
 enum oms_err

@@ -51,6 +51,19 @@ struct mq_message {
  * not have been enqueued: a retry is a duplicate the consumer ignores. */
 enum oms_err	 mq_publish(struct mq *mq, const struct mq_message *msg);
 
+/*
+ * A window of publishes confirmed together: mq_publish_nowait sends msg as
+ * mq_publish does but does not wait; mq_confirm_all then waits for the
+ * confirms of everything sent since the last mq_confirm_all (or
+ * mq_publish). mq_confirm_all returns OMS_OK only when the broker acked
+ * every one and returned none; otherwise OMS_EUNAVAIL, and each message of
+ * the window may or may not have been enqueued: publish them all again.
+ * After a failure mq_publish_nowait refuses (OMS_EUNAVAIL) until
+ * mq_confirm_all has reported it. Do not mix with mq_publish mid-window.
+ */
+enum oms_err	 mq_publish_nowait(struct mq *mq, const struct mq_message *msg);
+enum oms_err	 mq_confirm_all(struct mq *mq);
+
 /* A message taken from a queue; every string is owned and NUL-terminated
  * ("" when the property was absent). */
 struct mq_received {
@@ -111,6 +124,8 @@ void		 mq_delivery_clear(struct mq_delivery *d);
  * delivery tag of the current connection. OMS_EUNAVAIL if the connection
  * failed meanwhile (the broker redelivers the message). */
 enum oms_err	 mq_ack(struct mq *mq, uint64_t tag);
+/* Acknowledges every unsettled delivery up to and including tag. */
+enum oms_err	 mq_ack_upto(struct mq *mq, uint64_t tag);
 enum oms_err	 mq_reject(struct mq *mq, uint64_t tag, int requeue);
 
 /* The number of ready messages and of consumers of queue (a passive

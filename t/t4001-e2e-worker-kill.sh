@@ -75,6 +75,49 @@ else
 	    'needs ./configure --enable-fault-injection'
 fi
 
+# A prefetch above 1: each process applies a batch, publishes the
+# follow-ups, waits once for their confirms and acks the batch together.
+test_expect_success 'batches (prefetch 16): kill -9 while 24 orders are in the flow' '
+	stack_stop_worker &&
+	stack_start_worker OMS_WORKER_PROCESSES=2 OMS_WORKER_PREFETCH=16 \
+	    OMS_PAYMENT_DELAY_MS=100 OMS_LOG_LEVEL=debug &&
+	for i in $(seq 24); do
+		api_expect 202 customer POST /orders "$BODY" &&
+		api_json .id >>batch.ids || return 1
+	done &&
+	sleep 0.3 &&
+	for round in 1 2; do
+		victim=$(stack_worker_children | head -n 1) &&
+		test -n "$victim" && kill -9 "$victim" &&
+		sleep 0.5 || return 1
+	done &&
+	while read -r id; do
+		retry_until 40 status_is "$id" shipped ||
+		    { echo "$id is $(api_json .status)"; return 1; }
+		exactly_once "$id" || { echo "$id: events"; api_json . ; return 1; }
+	done <batch.ids &&
+	grep -Eq "a batch of ([2-9]|1[0-6]) deliveries" "$STACK_DIR/oms-worker.log"
+'
+
+if "$OMS_BUILDDIR/oms-worker" --version | grep -q "fault injection"; then
+	test_expect_success 'batches: a worker dying after the first apply of each batch' '
+		stack_stop_worker &&
+		: >"$STACK_DIR/oms-worker.log" &&
+		for i in $(seq 12); do
+			api_expect 202 customer POST /orders "$BODY" &&
+			api_json .id >>batchfault.ids || return 1
+		done &&
+		stack_start_worker OMS_WORKER_PROCESSES=2 OMS_WORKER_PREFETCH=16 \
+		    OMS_FAULT=exit-after-apply &&
+		while read -r id; do
+			retry_until 60 status_is "$id" shipped ||
+			    { echo "$id is $(api_json .status)"; return 1; }
+			exactly_once "$id" || return 1
+		done <batchfault.ids &&
+		grep -q "fault injection: exiting after apply" "$STACK_DIR/oms-worker.log"
+	'
+fi
+
 test_expect_success 'nothing was dead-lettered' '
 	test_eq "$(queue_drain order-worker-queue.dead)" 0
 '

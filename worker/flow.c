@@ -10,8 +10,11 @@
  *      which dedupes by commandId, checks the transition, writes the
  *      order, its events, the indexes and the reply, and returns the
  *      follow-up commands
- *   -> publish the follow-ups with publisher confirms
- *   -> ack.
+ *   -> publish the follow-ups (worker_apply), and once the broker confirmed
+ *      them, ack (worker_settle). With a prefetch above 1 a process takes a
+ *      batch of deliveries: it applies them one after the other in queue
+ *      order, publishing their follow-ups as it goes, then waits once for
+ *      all the confirms and acks the batch with one `multiple` ack.
  * A kill at any instruction loses nothing: until the ack the broker
  * redelivers, and re-applying a commandId is a no-op that returns the same
  * follow-ups (whose commandIds are derived, so they too apply once).
@@ -287,7 +290,8 @@ flow_apply(struct worker *w, const struct oms_command *cmd,
 	return OMS_OK;
 }
 
-/* Publishes one follow-up command (actor: system). */
+/* Publishes one follow-up command (actor: system) without waiting for
+ * its confirm (worker_settle waits). */
 static enum oms_err
 flow_publish(struct worker *w, const char *type, const char *command_id,
     const char *order_id, const char *correlation_id)
@@ -321,14 +325,14 @@ flow_publish(struct worker *w, const char *type, const char *command_id,
 	msg.app_id = "oms-worker";
 	msg.body = body;
 	msg.len = len;
-	rc = mq_publish(w->publisher, &msg);
+	rc = mq_publish_nowait(w->publisher, &msg);
 	free(body);
 	return rc;
 }
 
-/* Publishes every follow-up of result, retrying each until confirmed.
- * Returns OMS_OK, or OMS_EUNAVAIL when a stop came first. */
-static enum oms_err
+/* Publishes every follow-up of result (unconfirmed). A failure shows in
+ * worker_settle's mq_confirm_all, which publishes them again. */
+static void
 flow_follow_ups(struct worker *w, struct json_object *result,
     const struct oms_command *cmd, const char *correlation_id)
 {
@@ -339,32 +343,53 @@ flow_follow_ups(struct worker *w, struct json_object *result,
 		struct json_object *f = json_object_array_get_idx(list, i);
 		const char *type = json_get_str(f, "type");
 		const char *id = json_get_str(f, "commandId");
-		int backoff = 0;
 
 		if (type == NULL || id == NULL)
 			continue;
-		for (;;) {
-			enum oms_err rc = flow_publish(w, type, id,
-			    cmd->order_id, correlation_id);
-
-			if (rc == OMS_OK) {
-				log_info("published follow-up %s %s", type, id);
-				break;
-			}
-			if (rc == OMS_EINVAL)
-				break;	/* logged; cannot succeed */
-			if (prefork_stopping())
-				return OMS_EUNAVAIL;
-			log_warnx("follow-up %s: %s; retrying", type,
-			    mq_errstr(w->publisher));
-			flow_sleep_ms(flow_backoff(&backoff));
-		}
+		if (flow_publish(w, type, id, cmd->order_id, correlation_id) ==
+		    OMS_OK)
+			log_info("published follow-up %s %s", type, id);
 	}
-	return OMS_OK;
 }
 
 void
-worker_handle(struct worker *w, const struct mq_delivery *d)
+worker_settle(struct worker *w, struct worker_pending *p, size_t n)
+{
+	int backoff = 0;
+	size_t i;
+
+	if (n == 0)
+		return;
+	while (mq_confirm_all(w->publisher) != OMS_OK) {
+		if (prefork_stopping()) {
+			for (i = 0; i < n; i++)
+				mq_reject(w->consumer, p[i].d->tag, 1);
+			goto done;
+		}
+		log_warnx("follow-ups of %zu command%s: %s; publishing them "
+		    "again", n, n == 1 ? "" : "s", mq_errstr(w->publisher));
+		flow_sleep_ms(flow_backoff(&backoff));
+		for (i = 0; i < n; i++)
+			flow_follow_ups(w, p[i].result, p[i].cmd,
+			    p[i].d->correlation_id);
+	}
+	/* Deliveries of the batch settled earlier (rejected) are not
+	 * affected by a multiple ack; later ones have higher tags. */
+	if (mq_ack_upto(w->consumer, p[n - 1].d->tag) != OMS_OK)
+		log_warnx("ack failed (%s): %zu command%s will be redelivered "
+		    "and re-applied as no-ops", mq_errstr(w->consumer), n,
+		    n == 1 ? "" : "s");
+done:
+	for (i = 0; i < n; i++) {
+		json_object_put(p[i].result);
+		free(p[i].cmd);
+	}
+	memset(p, 0, n * sizeof(*p));
+}
+
+int
+worker_apply(struct worker *w, const struct mq_delivery *d,
+    struct worker_pending *p)
 {
 	struct oms_command *cmd = calloc(1, sizeof(*cmd));
 	struct json_object *data = NULL, *result = NULL;
@@ -377,7 +402,7 @@ worker_handle(struct worker *w, const struct mq_delivery *d)
 	log_set_field(LOG_FIELD_COMMAND_ID, d->message_id);
 	if (cmd == NULL) {
 		mq_reject(w->consumer, d->tag, 1);
-		return;
+		return 0;
 	}
 	if (d->redelivered)
 		flow_count(w, "oms:metrics:worker", "redelivered");
@@ -387,7 +412,7 @@ worker_handle(struct worker *w, const struct mq_delivery *d)
 		flow_count(w, "oms:metrics:worker", "dead_lettered_malformed");
 		mq_reject(w->consumer, d->tag, 0);
 		free(cmd);
-		return;
+		return 0;
 	}
 	log_set_field(LOG_FIELD_COMMAND_ID, cmd->command_id);
 	log_set_field(LOG_FIELD_ORDER_ID, cmd->order_id);
@@ -453,14 +478,13 @@ worker_handle(struct worker *w, const struct mq_delivery *d)
 		log_warnx("fault injection: exiting after apply");
 		_exit(3);
 	}
-	if (flow_follow_ups(w, result, cmd, d->correlation_id) != OMS_OK) {
-		mq_reject(w->consumer, d->tag, 1);
-		goto done;
-	}
-	if (mq_ack(w->consumer, d->tag) != OMS_OK)
-		log_warnx("ack failed (%s): the command will be redelivered "
-		    "and re-applied as a no-op", mq_errstr(w->consumer));
+	flow_follow_ups(w, result, cmd, d->correlation_id);
+	p->d = d;
+	p->cmd = cmd;
+	p->result = result;
+	return 1;
 done:
 	json_object_put(result);
 	free(cmd);
+	return 0;
 }

@@ -5,7 +5,10 @@
 #ifndef OMS_WORKER_H
 #define OMS_WORKER_H
 
+#include <json-c/json.h>
+
 #include "cfg.h"
+#include "command.h"
 #include "mq.h"
 #include "provider.h"
 #include "store.h"
@@ -26,9 +29,26 @@ struct worker {
  * the library text set). Returns 0 after a stop request. */
 int	worker_child_main(void *arg);
 
-/* Handles one delivery: apply, publish follow-ups, then ack — or reject
- * to the dead-letter queue when it is malformed. */
-void	worker_handle(struct worker *w, const struct mq_delivery *d);
+/* A delivery applied in Redis whose follow-ups are published but not yet
+ * confirmed: worker_settle acks it once they are. */
+struct worker_pending {
+	const struct mq_delivery *d;		/* borrowed from the batch */
+	struct oms_command	*cmd;		/* owned */
+	struct json_object	*result;	/* owned: the Function's reply */
+};
+
+/* Applies delivery d and publishes its follow-ups without waiting for
+ * their confirms. Returns 1 with *p filled when d awaits worker_settle, or
+ * 0 when d was settled here: rejected to the dead-letter queue (malformed,
+ * or refused by the Function) or requeued on a stop request. */
+int	worker_apply(struct worker *w, const struct mq_delivery *d,
+	    struct worker_pending *p);
+
+/* Waits for the confirms of the follow-ups of p[0..n-1] (publishing them
+ * all again after a failure, until confirmed), then acks the deliveries
+ * with one ack up to the last tag; on a stop request first, requeues them.
+ * Frees what p owns. */
+void	worker_settle(struct worker *w, struct worker_pending *p, size_t n);
 
 /* Loads the Function library into Redis (FUNCTION LOAD REPLACE). */
 enum oms_err worker_load_functions(struct worker *w);
