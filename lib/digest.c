@@ -1,10 +1,19 @@
 /*
- * digest.c — SHA-256 through libcrypto's one-shot EVP_Digest (no hand
- * written hashing).
+ * digest.c — SHA-256 through libcrypto's EVP interface (no hand written
+ * hashing).
+ *
+ * The algorithm is fetched and the context allocated once per process and
+ * then reused: with OpenSSL 3 the one-shot EVP_Digest(..., EVP_sha256())
+ * fetches the implementation on every call, which costs several times the
+ * hashing of a 47-byte API key (each authenticated request hashes its key;
+ * docs/performance.md). Neither is freed: they live as long as the process.
  */
 #include <openssl/evp.h>
 
 #include "digest.h"
+
+static EVP_MD		*digest_md;
+static EVP_MD_CTX	*digest_ctx;
 
 int
 digest_sha256_hex(const void *data, size_t len, char hex[DIGEST_HEX_SIZE])
@@ -13,8 +22,14 @@ digest_sha256_hex(const void *data, size_t len, char hex[DIGEST_HEX_SIZE])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32)
+	if (digest_md == NULL &&
+	    (digest_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		return -1;
+	if (digest_ctx == NULL && (digest_ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestInit_ex2(digest_ctx, digest_md, NULL) != 1 ||
+	    EVP_DigestUpdate(digest_ctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(digest_ctx, md, &mdlen) != 1 || mdlen != 32)
 		return -1;
 	for (unsigned int i = 0; i < mdlen; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
