@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,13 +93,6 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	/* glibc: no fastbins. libfcgi allocates 8 KB stream buffers per
-	 * request, and each such allocation first consolidated the fastbins
-	 * json-c filled (malloc_consolidate: ~3 % of a child's CPU on GET
-	 * /orders/{id}; docs/performance.md). */
-#ifdef M_MXFAST
-	mallopt(M_MXFAST, 0);
-#endif
 
 	if (app_metrics_init() == -1)
 		log_warn("metrics: shared memory unavailable; /metrics is empty");
