@@ -8,6 +8,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       autoconf automake make gcc libc6-dev pkg-config \
       libfcgi-dev librabbitmq-dev libjson-c-dev libhiredis-dev libssl-dev check \
+      libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -15,7 +16,7 @@ COPY . .
 RUN ./bootstrap \
  && mkdir -p /build && cd /build \
  && /src/configure --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
-      --with-systemdsystemunitdir=no \
+      --with-systemdsystemunitdir=no --with-jemalloc=yes \
  && make -j"$(nproc)" \
  && make check TESTS='$(UNIT_TESTS)' \
  && make install DESTDIR=/out
@@ -26,7 +27,7 @@ FROM debian:12-slim
 # healthcheck speaks FastCGI); openssl for compose/init (RabbitMQ hashes).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libfcgi0ldbl librabbitmq4 libjson-c5 libhiredis0.14 libssl3 \
+      libfcgi0ldbl librabbitmq4 libjson-c5 libhiredis0.14 libssl3 libjemalloc2 \
       libfcgi-bin openssl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 oms \

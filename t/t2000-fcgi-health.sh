@@ -30,6 +30,18 @@ test_expect_success 'start Redis, RabbitMQ, oms-fcgi and nginx' '
 	stack_wait_ready 30
 '
 
+# configure.ac links oms-fcgi with jemalloc when it finds it (not with the
+# sanitizers): then the children really allocate with it.
+test_expect_success 'the children use the allocator configure chose' '
+	child=$(stack_fcgi_children | head -n 1) &&
+	test -n "$child" &&
+	if grep -q "define OMS_JEMALLOC 1" "$OMS_BUILDDIR/config.h"; then
+		grep -q libjemalloc "/proc/$child/maps"
+	else
+		! grep -q libjemalloc "/proc/$child/maps"
+	fi
+'
+
 test_expect_success 'GET /healthz answers 200 {"status":"ok"}' '
 	curl -sS -D h.out -o body.out "$OMS_URL/healthz" &&
 	grep -q "^HTTP/1.1 200" h.out &&
