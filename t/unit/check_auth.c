@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "log.h"
 #include "store.h"
+#include "unit.h"
 
 #define GOOD_KEY	"oms_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
@@ -237,19 +238,10 @@ static Suite *
 auth_suite(void)
 {
 	Suite	*s = suite_create("auth");
-	TCase	*tc;
 
-#define ADD(name, fn) do {					\
-	tc = tcase_create(name);				\
-	tcase_add_test(tc, fn);					\
-	suite_add_tcase(s, tc);					\
-} while (0)
-#define ADD_LOOP(name, fn, arr) do {				\
-	tc = tcase_create(name);				\
-	tcase_add_loop_test(tc, fn, 0,				\
-	    (int)(sizeof(arr) / sizeof(arr[0])));		\
-	suite_add_tcase(s, tc);					\
-} while (0)
+#define ADD(name, fn) unit_add(s, name, fn, NULL, NULL)
+#define ADD_LOOP(name, fn, arr) unit_add_loop(s, name, fn, \
+	    (int)(sizeof(arr) / sizeof(arr[0])), NULL, NULL)
 	ADD("roles", test_roles);
 	ADD("customer_id", test_customer_id);
 	ADD("name", test_name);
@@ -271,11 +263,5 @@ auth_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(auth_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(auth_suite());
 }

@@ -13,6 +13,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "unit.h"
 
 #define SECRET	"Hunter2pw"
 
@@ -498,21 +499,10 @@ static Suite *
 cfg_suite(void)
 {
 	Suite *s = suite_create("cfg");
-	TCase *tc;
 
-#define ADD(name, fn) do {					\
-	tc = tcase_create(name);				\
-	tcase_add_checked_fixture(tc, setup, teardown);		\
-	tcase_add_test(tc, fn);					\
-	suite_add_tcase(s, tc);					\
-} while (0)
-#define ADD_LOOP(name, fn, arr) do {				\
-	tc = tcase_create(name);				\
-	tcase_add_checked_fixture(tc, setup, teardown);		\
-	tcase_add_loop_test(tc, fn, 0,				\
-	    (int)(sizeof(arr) / sizeof(arr[0])));		\
-	suite_add_tcase(s, tc);					\
-} while (0)
+#define ADD(name, fn) unit_add(s, name, fn, setup, teardown)
+#define ADD_LOOP(name, fn, arr) unit_add_loop(s, name, fn, \
+	    (int)(sizeof(arr) / sizeof(arr[0])), setup, teardown)
 	ADD("defaults", test_defaults);
 	ADD("empty_env", test_empty_env);
 	ADD("env_override", test_env_override);
@@ -544,11 +534,5 @@ cfg_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(cfg_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(cfg_suite());
 }

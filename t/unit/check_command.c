@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "unit.h"
 
 static struct oms_command	 cmd, got;
 static char			 err[256];
@@ -408,14 +409,8 @@ static Suite *
 command_suite(void)
 {
 	Suite *s = suite_create("command");
-	TCase *tc;
 
-#define ADD(name, fn) do {					\
-	tc = tcase_create(name);				\
-	tcase_add_checked_fixture(tc, setup, NULL);		\
-	tcase_add_test(tc, fn);					\
-	suite_add_tcase(s, tc);					\
-} while (0)
+#define ADD(name, fn) unit_add(s, name, fn, setup, NULL)
 	ADD("roundtrip_create", test_roundtrip_create);
 	ADD("roundtrip_store", test_roundtrip_store);
 	ADD("roundtrip_update_delivered", test_roundtrip_update_delivered);
@@ -437,11 +432,5 @@ command_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(command_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(command_suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "unit.h"
 
 START_TEST(test_ok)
 {
@@ -124,18 +125,12 @@ static Suite *
 err_suite(void)
 {
 	Suite *s = suite_create("err");
-	TCase *tc;
 
-#define ADD(name, fn) do {				\
-	tc = tcase_create(name);			\
-	tcase_add_test(tc, fn);				\
-	suite_add_tcase(s, tc);				\
-} while (0)
+#define ADD(name, fn) unit_add(s, name, fn, NULL, NULL)
 	ADD("ok", test_ok);
 	ADD("names_stable", test_names_stable);
-	tc = tcase_create("every_code_described");
-	tcase_add_loop_test(tc, test_every_code_described, 0, OMS_ERR_MAX);
-	suite_add_tcase(s, tc);
+	unit_add_loop(s, "every_code_described", test_every_code_described,
+	    OMS_ERR_MAX, NULL, NULL);
 	ADD("descriptions_distinct", test_descriptions_distinct);
 	ADD("names_distinct", test_names_distinct);
 	ADD("names_shape", test_names_shape);
@@ -151,11 +146,5 @@ err_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(err_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(err_suite());
 }

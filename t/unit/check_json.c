@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "unit.h"
 
 static struct json_object	*doc;
 static char			 err[256];
@@ -358,14 +359,8 @@ static Suite *
 json_suite(void)
 {
 	Suite *s = suite_create("json");
-	TCase *tc;
 
-#define ADD(name, fn) do {					\
-	tc = tcase_create(name);				\
-	tcase_add_checked_fixture(tc, setup, teardown);		\
-	tcase_add_test(tc, fn);					\
-	suite_add_tcase(s, tc);					\
-} while (0)
+#define ADD(name, fn) unit_add(s, name, fn, setup, teardown)
 	ADD("valid_object", test_valid_object);
 	ADD("valid_scalars", test_valid_scalars);
 	ADD("whitespace", test_whitespace);
@@ -394,11 +389,5 @@ json_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(json_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(json_suite());
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "unit.h"
 
 static FILE	*mem;
 static char	*out;
@@ -480,14 +481,8 @@ static Suite *
 log_suite(void)
 {
 	Suite *s = suite_create("log");
-	TCase *tc;
 
-#define ADD(name, fn) do {					\
-	tc = tcase_create(name);				\
-	tcase_add_checked_fixture(tc, setup, teardown);		\
-	tcase_add_test(tc, fn);					\
-	suite_add_tcase(s, tc);					\
-} while (0)
+#define ADD(name, fn) unit_add(s, name, fn, setup, teardown)
 	ADD("text_format", test_text_format);
 	ADD("text_fields", test_text_fields);
 	ADD("clear_fields", test_clear_fields);
@@ -520,11 +515,5 @@ log_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(log_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(log_suite());
 }

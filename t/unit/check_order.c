@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "order.h"
+#include "unit.h"
 
 #define BASE	"\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm_1\""
 #define ITEM	"{\"productId\":\"p1\",\"variantId\":\"v1\",\"quantity\":2}"
@@ -1023,14 +1024,8 @@ static Suite *
 order_suite(void)
 {
 	Suite *s = suite_create("order");
-	TCase *tc;
 
-#define ADD(fn) do {						\
-	tc = tcase_create(&#fn[5]);				\
-	tcase_add_checked_fixture(tc, setup, teardown);		\
-	tcase_add_test(tc, fn);					\
-	suite_add_tcase(s, tc);					\
-} while (0)
+#define ADD(fn) unit_add(s, &#fn[5], fn, setup, teardown)
 	ADD(test_create_items);
 	ADD(test_create_store);
 	ADD(test_create_single_form);
@@ -1105,11 +1100,5 @@ order_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(order_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(order_suite());
 }

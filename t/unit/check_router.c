@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "router.h"
+#include "unit.h"
 
 static int h_list, h_create, h_get, h_cancel, h_health;
 
@@ -154,22 +155,13 @@ router_suite(void)
 		{ "percent", percent_encoded_slash_is_one_segment },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		unit_add(s, cases[i].name, cases[i].fn, NULL, NULL);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(router_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(router_suite());
 }

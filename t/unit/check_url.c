@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "url.h"
+#include "unit.h"
 
 static struct oms_url	 u;
 static char		 err[256];
@@ -362,21 +363,10 @@ static Suite *
 url_suite(void)
 {
 	Suite *s = suite_create("url");
-	TCase *tc;
 
-#define ADD(name, fn) do {					\
-	tc = tcase_create(name);				\
-	tcase_add_checked_fixture(tc, setup, teardown);		\
-	tcase_add_test(tc, fn);					\
-	suite_add_tcase(s, tc);					\
-} while (0)
-#define ADD_LOOP(name, fn, arr) do {				\
-	tc = tcase_create(name);				\
-	tcase_add_checked_fixture(tc, setup, teardown);		\
-	tcase_add_loop_test(tc, fn, 0,				\
-	    (int)(sizeof(arr) / sizeof(arr[0])));		\
-	suite_add_tcase(s, tc);					\
-} while (0)
+#define ADD(name, fn) unit_add(s, name, fn, setup, teardown)
+#define ADD_LOOP(name, fn, arr) unit_add_loop(s, name, fn, \
+	    (int)(sizeof(arr) / sizeof(arr[0])), setup, teardown)
 	ADD("amqp_full", test_amqp_full);
 	ADD("amqp_defaults", test_amqp_defaults);
 	ADD("amqp_vhost_decoding", test_amqp_vhost_decoding);
@@ -406,11 +396,5 @@ url_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(url_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(url_suite());
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "uuid.h"
+#include "unit.h"
 
 #define NCALLS	10000
 
@@ -140,13 +141,8 @@ static Suite *
 uuid_suite(void)
 {
 	Suite *s = suite_create("uuid");
-	TCase *tc;
 
-#define ADD(name, fn) do {					\
-	tc = tcase_create(name);				\
-	tcase_add_test(tc, fn);					\
-	suite_add_tcase(s, tc);					\
-} while (0)
+#define ADD(name, fn) unit_add(s, name, fn, NULL, NULL)
 	ADD("version_variant", test_version_variant);
 	ADD("timestamp", test_timestamp);
 	ADD("monotonic", test_monotonic);
@@ -160,11 +156,5 @@ uuid_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(uuid_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(uuid_suite());
 }
