@@ -21,6 +21,7 @@
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
 
+#include "fault.h"
 #include "log.h"
 #include "mq.h"
 #include "url.h"
@@ -480,42 +481,73 @@ mq_send(struct mq *mq, const struct mq_message *m)
 	return OMS_OK;
 }
 
+/* Connects if needed and sends m. A send that fails on an old connection
+ * (the broker may have dropped it while idle) is tried once more on a
+ * fresh one, unless messages sent on the old one await their confirms.
+ * *fresh says whether the send went on a new connection. */
+static enum oms_err
+mq_connect_send(struct mq *mq, const struct mq_message *m, int *fresh)
+{
+	size_t pending;
+
+	for (;;) {
+		if (mq_connect(mq, fresh) != OMS_OK)
+			return OMS_EUNAVAIL;
+		pending = mq->nunconfirmed;
+		if (mq_send(mq, m) == OMS_OK)
+			return OMS_OK;
+		if (*fresh || pending > 0)
+			return OMS_EUNAVAIL;
+		mq->retry_at_ms = 0;
+	}
+}
+
 enum oms_err
 mq_publish(struct mq *mq, const struct mq_message *m)
 {
 	int fresh;
 
 	for (;;) {
-		if (mq_connect(mq, &fresh) != OMS_OK)
+		if (mq_connect_send(mq, m, &fresh) != OMS_OK)
 			return OMS_EUNAVAIL;
-		if (mq_send(mq, m) == OMS_OK && mq_confirm_all(mq) == OMS_OK)
+		if (mq_confirm_all(mq) == OMS_OK)
 			return OMS_OK;
 		if (fresh)
 			return OMS_EUNAVAIL;
-		/* The broker may have dropped an idle connection: once more,
-		 * on a fresh one (a duplicate is harmless). */
+		/* No confirm on an old connection: once more, on a fresh one
+		 * (a duplicate is harmless). */
 		mq->retry_at_ms = 0;
 	}
+}
+
+/* Tests (OMS_FAULT=mq-unsent-every=N): every Nth mq_publish_nowait of the
+ * process fails before sending, as when the broker cannot be reached. */
+static int
+mq_fault_unsent(struct mq *mq)
+{
+	static long calls;
+	long every = fault_value("mq-unsent-every");
+
+	if (every <= 0 || ++calls % every != 0)
+		return 0;
+	snprintf(mq->errstr, sizeof(mq->errstr), "publish: not sent (fault "
+	    "injection)");
+	return 1;
 }
 
 enum oms_err
 mq_publish_nowait(struct mq *mq, const struct mq_message *m)
 {
-	size_t pending;
 	int fresh;
 
 	if (mq->window_lost)
 		return OMS_EUNAVAIL;	/* until mq_confirm_all reports it */
-	for (;;) {
-		if (mq_connect(mq, &fresh) != OMS_OK)
-			return OMS_EUNAVAIL;
-		pending = mq->nunconfirmed;
-		if (mq_send(mq, m) == OMS_OK)
-			return OMS_OK;
-		if (fresh || pending > 0)	/* the window is lost */
-			return OMS_EUNAVAIL;
-		mq->retry_at_ms = 0;	/* an idle connection: once more */
-	}
+	if (!mq_fault_unsent(mq) && mq_connect_send(mq, m, &fresh) == OMS_OK)
+		return OMS_OK;
+	/* Not sent: the window fails as a whole, so that mq_confirm_all
+	 * never reports success for a message that never left. */
+	mq->window_lost = 1;
+	return OMS_EUNAVAIL;
 }
 
 enum oms_err

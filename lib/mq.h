@@ -58,7 +58,8 @@ enum oms_err	 mq_publish(struct mq *mq, const struct mq_message *msg);
  * mq_publish). mq_confirm_all returns OMS_OK only when the broker acked
  * every one and returned none; otherwise OMS_EUNAVAIL, and each message of
  * the window may or may not have been enqueued: publish them all again.
- * After a failure mq_publish_nowait refuses (OMS_EUNAVAIL) until
+ * A failed mq_publish_nowait (nothing sent) fails the window too; after
+ * any failure mq_publish_nowait refuses (OMS_EUNAVAIL) until
  * mq_confirm_all has reported it. Do not mix with mq_publish mid-window.
  */
 enum oms_err	 mq_publish_nowait(struct mq *mq, const struct mq_message *msg);

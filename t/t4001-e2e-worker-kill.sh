@@ -116,6 +116,27 @@ if "$OMS_BUILDDIR/oms-worker" --version | grep -q "fault injection"; then
 		done <batchfault.ids &&
 		grep -q "fault injection: exiting after apply" "$STACK_DIR/oms-worker.log"
 	'
+
+	# A follow-up that never left (the broker unreachable at connect) must
+	# fail its batch's confirm wait, be published again, and only then be
+	# acked: every seventh publish fails before sending here.
+	test_expect_success 'batches: follow-ups that were never sent are published again' '
+		stack_stop_worker &&
+		: >"$STACK_DIR/oms-worker.log" &&
+		stack_start_worker OMS_WORKER_PROCESSES=2 OMS_WORKER_PREFETCH=4 \
+		    OMS_FAULT=mq-unsent-every=7 &&
+		for i in $(seq 8); do
+			api_expect 202 customer POST /orders "$BODY" &&
+			api_json .id >>unsent.ids || return 1
+		done &&
+		while read -r id; do
+			retry_until 40 status_is "$id" shipped ||
+			    { echo "$id is $(api_json .status)"; return 1; }
+			exactly_once "$id" || return 1
+		done <unsent.ids &&
+		grep -q "not sent (fault injection); publishing them again" \
+		    "$STACK_DIR/oms-worker.log"
+	'
 fi
 
 test_expect_success 'nothing was dead-lettered' '
