@@ -22,10 +22,6 @@ BENCH_BURST=1000000
 
 BENCH_TMP=''
 
-# The product's default number of oms-fcgi children (lib/cfg.c: 8 x online
-# CPUs, at most 64): what the benchmarks use unless told otherwise.
-# shellcheck disable=SC2034 # used by the scripts that source this file
-BENCH_CHILDREN=$(n=$(nproc) && echo $((n > 8 ? 64 : 8 * n)))
 BENCH_STACKS=()
 
 bench_log() {
@@ -38,7 +34,7 @@ bench_die() {
 }
 
 # bench_build: configure (non-sanitizer) and make $OMS_BUILDDIR when it has
-# no Makefile yet, else bring it up to date.
+# no Makefile yet, else bring it up to date; sets BENCH_CHILDREN.
 bench_build() {
 	if [ ! -f "$OMS_BUILDDIR/Makefile" ]; then
 		[ -x "$OMS_SRCDIR/configure" ] || (cd "$OMS_SRCDIR" && ./bootstrap) ||
@@ -51,6 +47,14 @@ bench_build() {
 	fi
 	make -s -C "$OMS_BUILDDIR" -j2 oms-fcgi oms-worker omsctl >"$BENCH_TMP/make.log" 2>&1 || {
 		tail -n 30 "$BENCH_TMP/make.log" >&2
+		return 1
+	}
+	# The product's default number of children, as oms-fcgi computes it
+	# here: what the benchmarks use unless told otherwise.
+	BENCH_CHILDREN=$("$OMS_BUILDDIR/oms-fcgi" --help |
+		sed -n 's/.*(default: .*; here \([0-9][0-9]*\))$/\1/p')
+	[ -n "$BENCH_CHILDREN" ] || {
+		bench_log "cannot read the default child count from oms-fcgi --help"
 		return 1
 	}
 }
