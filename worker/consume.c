@@ -14,11 +14,10 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "xmalloc.h"
-
 #include "log.h"
 #include "prefork.h"
 #include "worker.h"
+#include "xmalloc.h"
 
 #define WORKER_TIMEOUT_MS	3000
 #define WORKER_POLL_MS		500
