@@ -23,6 +23,11 @@ RUN ./bootstrap \
 
 # ---------------------------------------------------------------- runtime
 FROM debian:12-slim
+# The version, from configure.ac (scripts/version); the release workflow
+# passes it and tags the image with it.
+ARG OMS_VERSION=unknown
+LABEL org.opencontainers.image.title="oms" \
+      org.opencontainers.image.version="$OMS_VERSION"
 # Shared libraries of the programs; libfcgi-bin for cgi-fcgi (the
 # healthcheck speaks FastCGI); openssl for compose/init (RabbitMQ hashes).
 RUN apt-get update \

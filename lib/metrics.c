@@ -6,6 +6,8 @@
  * without locks. Statuses are counted per exact code for the codes oms
  * answers, and under "other" for the rest.
  */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -126,6 +128,10 @@ metrics_render(char *buf, size_t size)
 		buf[0] = '\0';
 	if (shm == NULL)
 		return 0;
+	metrics_cat(buf, size, &len,
+	    "# HELP oms_build_info The version of oms serving (always 1).\n"
+	    "# TYPE oms_build_info gauge\n"
+	    "oms_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
 	metrics_cat(buf, size, &len,
 	    "# HELP oms_http_requests_total HTTP requests answered by "
 	    "oms-fcgi, by route and status.\n"

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coverage.h"
 #include "log.h"
 #include "prefork.h"
 #include "xmalloc.h"
@@ -98,7 +99,7 @@ prefork_child(struct master *m, pid_t master_pid)
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
 		log_warn("prctl(PR_SET_PDEATHSIG)");
 	if (getppid() != master_pid)	/* the master died before prctl */
-		_exit(0);
+		coverage_exit(0);
 	sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
 
 	exit(m->pf->child_main(m->pf->arg));

@@ -209,7 +209,8 @@ test_expect_success '/metrics parses and counts what happened' '
 	grep -Eq "^oms_worker_commands_total\{type=\"orders.ship\",outcome=\"applied\"\} [1-9]" metrics.txt &&
 	grep -Eq "^oms_worker_events_total\{event=\"dead_lettered_malformed\"\} 2" metrics.txt &&
 	grep -Eq "^oms_queue_consumers\{queue=\"order-worker-queue\"\} 2" metrics.txt &&
-	grep -Eq "^oms_http_request_duration_seconds_count\{route=\"GET /orders/\{id\}\"\} [1-9]" metrics.txt
+	grep -Eq "^oms_http_request_duration_seconds_count\{route=\"GET /orders/\{id\}\"\} [1-9]" metrics.txt &&
+	grep -qx "oms_build_info{version=\"$("$OMS_SRCDIR/scripts/version")\"} 1" metrics.txt
 '
 
 test_expect_success 'the metrics reader refuses malformed exposition' '

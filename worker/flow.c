@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "coverage.h"
 #include "fault.h"
 #include "json.h"
 #include "log.h"
@@ -420,7 +421,7 @@ worker_apply(struct worker *w, const struct mq_delivery *d,
 	if (fault_value("exit-on-poison") &&
 	    strstr(d->body, "\"poison\"") != NULL) {
 		log_warnx("fault injection: exiting on a poison message");
-		_exit(4);
+		coverage_exit(4);
 	}
 	if (cmd->type == OMS_CMD_CREATE)
 		customer_id = cmd->data.create.customer_id;
@@ -476,7 +477,7 @@ worker_apply(struct worker *w, const struct mq_delivery *d,
 	/* Tests: die between the Redis write and the ack, once per message. */
 	if (fault_value("exit-after-apply") && !d->redelivered) {
 		log_warnx("fault injection: exiting after apply");
-		_exit(3);
+		coverage_exit(3);
 	}
 	flow_follow_ups(w, result, cmd, d->correlation_id);
 	p->d = d;
