@@ -478,7 +478,6 @@ done:
 /* How the commands on an existing order differ. */
 struct write_spec {
 	enum oms_cmd_type type;
-	const char	*verb;		/* for messages: "cancel" */
 	unsigned	 roles;
 	enum { BODY_NONE, BODY_UPDATE, BODY_DELIVERED } body;
 };
@@ -489,12 +488,11 @@ write_order_command(struct app *app, struct http_req *req,
 {
 	struct oms_principal who;
 	struct order_errors errs;
-	struct oms_order_update up;
-	struct oms_order_delivered dl;
+	struct oms_order_update up = { "", "" };
+	struct oms_order_delivered dl = { "", "" };
 	struct oms_command *cmd = NULL;
 	struct json_object *order = NULL, *ack;
-	const char *type = command_type_name(ws->type);
-	enum oms_status st;
+	const char *type = command_type_name(ws->type), *problem = NULL;
 	char id[OMS_ID_MAX + 1], detail[160];
 	int wait_s;
 
@@ -517,24 +515,17 @@ write_order_command(struct app *app, struct http_req *req,
 		goto done;
 
 	/* Preconditions against the current state; the worker re-checks. */
-	st = orders_status(order);
-	if (st == OMS_STATUS_PENDING)
-		st = OMS_STATUS_CREATED;	/* accepted, about to be */
-	if (!order_transition_allowed(st, type)) {
-		snprintf(detail, sizeof(detail), "An order that is %s cannot "
-		    "be %s.", order_status_name(orders_status(order)),
-		    ws->verb);
-		http_problem(req, 409, "invalid-state", "Conflict", detail,
-		    NULL, NULL);
+	switch (orders_check_write(order, ws->type, &up, &dl, &problem, detail,
+	    sizeof(detail))) {
+	case ORDERS_CHECK_NOOP:		/* nothing to publish: issue 14 */
+		log_info("%s changes nothing: not published", type);
+		http_respond_json(req, 200, NULL, order);
 		goto done;
-	}
-	if (ws->body == BODY_DELIVERED && (view_str(order,
-	    "trackingNumber") == NULL || strcmp(view_str(order,
-	    "trackingNumber"), dl.tracking_id) != 0)) {
-		http_problem(req, 409, "tracking-mismatch", "Conflict",
-		    "trackingId does not match the order's tracking number.",
-		    NULL, NULL);
+	case ORDERS_CHECK_CONFLICT:
+		http_problem(req, 409, problem, "Conflict", detail, NULL, NULL);
 		goto done;
+	case ORDERS_CHECK_GO:
+		break;
 	}
 
 	if ((cmd = calloc(1, sizeof(*cmd))) == NULL) {
@@ -577,7 +568,7 @@ void
 handle_order_update(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	static const struct write_spec ws = { OMS_CMD_UPDATE, "updated",
+	static const struct write_spec ws = { OMS_CMD_UPDATE,
 	    ROLES_SHIPPER | ROLES_ADMIN, BODY_UPDATE };
 
 	write_order_command(app, req, m, &ws);
@@ -587,7 +578,7 @@ void
 handle_order_cancel(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	static const struct write_spec ws = { OMS_CMD_CANCEL, "canceled",
+	static const struct write_spec ws = { OMS_CMD_CANCEL,
 	    ROLES_CUSTOMER | ROLES_ADMIN, BODY_NONE };
 
 	write_order_command(app, req, m, &ws);
@@ -597,7 +588,7 @@ void
 handle_order_delete(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	static const struct write_spec ws = { OMS_CMD_DELETE, "deleted",
+	static const struct write_spec ws = { OMS_CMD_DELETE,
 	    ROLES_CUSTOMER | ROLES_ADMIN, BODY_NONE };
 
 	write_order_command(app, req, m, &ws);
@@ -608,7 +599,7 @@ handle_order_delivered(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
 	static const struct write_spec ws = { OMS_CMD_DELIVERED,
-	    "marked delivered", ROLES_SHIPPER | ROLES_ADMIN, BODY_DELIVERED };
+	    ROLES_SHIPPER | ROLES_ADMIN, BODY_DELIVERED };
 
 	write_order_command(app, req, m, &ws);
 }
