@@ -137,6 +137,13 @@ orders_path_id(struct http_req *req, const struct route_match *m,
 	memcpy(id, c->ptr, c->len);
 	id[c->len] = '\0';
 	log_set_field(LOG_FIELD_ORDER_ID, id);
+	/* oms mints order ids as UUIDs: no other id names an order, and
+	 * one such as "<id>:events" must not reach another key. */
+	if (!command_order_id_valid(id)) {
+		http_problem(req, 404, "order-not-found", "Not Found",
+		    "There is no order with this id.", NULL, NULL);
+		return -1;
+	}
 	return 0;
 }
 

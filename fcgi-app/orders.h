@@ -26,7 +26,8 @@ int	orders_authenticate(struct app *app, struct http_req *req,
 	    unsigned roles, struct oms_principal *who);
 
 /* Copies the {id} capture of m into id after checking it is an order id.
- * Returns 0, or -1 after answering 400. */
+ * Returns 0, or -1 after answering 400 (not an id) or 404 (an id oms does
+ * not mint: not a UUID). */
 int	orders_path_id(struct http_req *req, const struct route_match *m,
 	    char id[OMS_ID_MAX + 1]);
 
