@@ -91,6 +91,19 @@ flow_time_ms(const char *s)
 	return (long long)timegm(&tm) * 1000 + ms;
 }
 
+/* True if the len bytes of body (bytes: NULs may be anywhere) contain
+ * needle. */
+static int
+flow_body_has(const char *body, size_t len, const char *needle)
+{
+	size_t	 n = strlen(needle);
+
+	for (size_t i = 0; n <= len && i <= len - n; i++)
+		if (memcmp(body + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* Adds one to field of the metrics hash key (read by oms-fcgi's
  * /metrics). Best effort: a count lost to a Redis failure is only a
  * metric. */
@@ -436,7 +449,7 @@ worker_apply(struct worker *w, const struct mq_delivery *d,
 	log_set_field(LOG_FIELD_ORDER_ID, cmd->order_id);
 	/* Tests: a poison message, which kills every worker that takes it. */
 	if (fault_value("exit-on-poison") &&
-	    strstr(d->body, "\"poison\"") != NULL) {
+	    flow_body_has(d->body, d->len, "\"poison\"")) {
 		log_warnx("fault injection: exiting on a poison message");
 		_exit(4);
 	}
