@@ -153,14 +153,16 @@ orders_load(struct app *app, const char *id, struct json_object **order)
 	struct store_reply *r;
 
 	*order = NULL;
-	if (store_cmd(app->store, &r, "HGETALL oms:order:%s", id) != OMS_OK)
+	if (store_cmd_strict(app->store, &r, "HGETALL oms:order:%s", id) !=
+	    OMS_OK)
 		return OMS_EUNAVAIL;
 	*order = view_order_from_hash(r);
 	store_reply_free(r);
 	if (*order != NULL)
 		return OMS_OK;
 
-	if (store_cmd(app->store, &r, "GET oms:pending:%s", id) != OMS_OK)
+	if (store_cmd_strict(app->store, &r, "GET oms:pending:%s", id) !=
+	    OMS_OK)
 		return OMS_EUNAVAIL;
 	if (r->type == STORE_STRING)
 		*order = view_order_from_pending(r->str, r->len);

@@ -77,9 +77,9 @@ orders_check_write(struct json_object *order, enum oms_cmd_type type,
 	if (!order_transition_allowed(from, command_type_name(type))) {
 		*problem = "invalid-state";
 		snprintf(detail, len, "An order that is %s cannot be %s.", name,
-		    type == OMS_CMD_UPDATE ? "updated" : type == OMS_CMD_CANCEL ?
-		    "canceled" : type == OMS_CMD_DELETE ? "deleted" :
-		    "marked delivered");
+		    type == OMS_CMD_UPDATE ? "updated" :
+		    type == OMS_CMD_CANCEL ? "canceled" :
+		    type == OMS_CMD_DELETE ? "deleted" : "marked delivered");
 		return ORDERS_CHECK_CONFLICT;
 	}
 	return ORDERS_CHECK_GO;

@@ -125,8 +125,8 @@ write_wait_outcome(struct app *app, struct http_req *req, const char *id,
 	int answered = 0;
 
 	store_set_timeout(app->store, (wait_s + 2) * 1000);
-	if (store_cmd(app->store, &r, "BLPOP oms:reply:%s %d", command_id,
-	    wait_s) != OMS_OK || r->type != STORE_ARRAY || r->nelem != 2 ||
+	if (store_cmd_strict(app->store, &r, "BLPOP oms:reply:%s %d",
+	    command_id, wait_s) != OMS_OK || r->type != STORE_ARRAY || r->nelem != 2 ||
 	    json_parse_strict(r->elem[1]->str, r->elem[1]->len, &outcome, err,
 	    sizeof(err)) != OMS_OK) {
 		store_set_timeout(app->store, 2000);
@@ -145,7 +145,7 @@ write_wait_outcome(struct app *app, struct http_req *req, const char *id,
 		    detail : "The order's state did not allow this command.",
 		    headers, NULL);
 		answered = 1;
-	} else if (result != NULL && store_cmd(app->store, &r,
+	} else if (result != NULL && store_cmd_strict(app->store, &r,
 	    "HGETALL oms:order:%s", id) == OMS_OK) {
 		order = view_order_from_hash(r);
 		store_reply_free(r);
@@ -254,8 +254,8 @@ write_idem_claim(struct app *app, struct http_req *req, struct idem *im,
 	json_add_str(rec, "issuedAt", issued_at);
 	json_add_str(rec, "state", "publishing");
 	s = json_dump(rec, &len);
-	if (store_cmd(app->store, &r, "SET %s %b NX EX %d", im->rkey, s, len,
-	    IDEM_TTL_S) != OMS_OK) {
+	if (store_cmd_strict(app->store, &r, "SET %s %b NX EX %d", im->rkey,
+	    s, len, IDEM_TTL_S) != OMS_OK) {
 		json_object_put(rec);
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return -1;
@@ -268,7 +268,7 @@ write_idem_claim(struct app *app, struct http_req *req, struct idem *im,
 	store_reply_free(r);
 
 	im->replay = 1;
-	if (store_cmd(app->store, &r, "GET %s", im->rkey) != OMS_OK) {
+	if (store_cmd_strict(app->store, &r, "GET %s", im->rkey) != OMS_OK) {
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return -1;
 	}
@@ -324,8 +324,8 @@ write_idem_published(struct app *app, struct idem *im, const char *id,
 	json_add_str(rec, "issuedAt", issued_at);
 	json_add_str(rec, "state", "published");
 	s = json_dump(rec, &len);
-	if (store_cmd(app->store, &r, "SET %s %b XX KEEPTTL", im->rkey, s,
-	    len) == OMS_OK)
+	if (store_cmd_strict(app->store, &r, "SET %s %b XX KEEPTTL",
+	    im->rkey, s, len) == OMS_OK)
 		store_reply_free(r);
 	json_object_put(rec);
 }
@@ -423,8 +423,11 @@ handle_order_create(struct app *app, struct http_req *req,
 
 	if (idem_key == NULL || !im.published) {
 		s = json_dump(view, &len);
-		if (store_cmd(app->store, &r, "SET oms:pending:%s %b EX %d", id,
-		    s, len, PENDING_TTL_S) != OMS_OK) {
+		/* An error reply (OOM, NOPERM) is a failure too: nothing is
+		 * published without its pending record (issue 14). */
+		if (store_cmd_strict(app->store, &r,
+		    "SET oms:pending:%s %b EX %d", id, s, len,
+		    PENDING_TTL_S) != OMS_OK) {
 			orders_unavailable(req, "Redis",
 			    store_errstr(app->store));
 			goto done;
@@ -442,8 +445,8 @@ handle_order_create(struct app *app, struct http_req *req,
 			/* Not accepted: no phantom pending order. The
 			 * idempotency record stays, so a retry republishes
 			 * this very command. */
-			if (store_cmd(app->store, &r, "DEL oms:pending:%s",
-			    id) == OMS_OK)
+			if (store_cmd_strict(app->store, &r,
+			    "DEL oms:pending:%s", id) == OMS_OK)
 				store_reply_free(r);
 			goto done;
 		}
