@@ -95,6 +95,7 @@ if fault_build; then
 		api_json .id >poison.id &&
 		retry_until 30 eval "ctl dlq list --json >dlq.json && test \"\$(jq length dlq.json)\" = 1" &&
 		test_eq "$(jq -r ".[0].type" dlq.json)" orders.create &&
+		test_match "$(cat poison.id)" "^[0-9a-f-]{36}$" &&
 		grep -q "$(cat poison.id)" dlq.json &&
 		jq -r ".[0].id" dlq.json >poison.cid &&
 		ctl dlq list --json >dlq2.json &&

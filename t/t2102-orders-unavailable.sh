@@ -68,7 +68,7 @@ test_expect_success 'Redis back (AOF): reads succeed, same master' '
 '
 
 test_expect_success 'every accepted create is on the queue' '
-	test "$(queue_drain)" -ge 4
+	test_eq "$(queue_drain)" 4
 '
 
 test_expect_success 'no sanitizer report' '
