@@ -15,6 +15,17 @@ test_expect_success '--help and --version print to stdout and exit 0' '
 	grep -Eq "^oms-fcgi \(oms\) [0-9]+\.[0-9]+\.[0-9]+" version.out
 '
 
+test_expect_success '--version tells a fault-injection build, as configure recorded it' '
+	"$OMS_BUILDDIR/oms-worker" --version >wversion.out &&
+	if test_have_fault_injection; then
+		grep -q "fault injection" version.out &&
+		grep -q "fault injection" wversion.out
+	else
+		! grep -q "fault injection" version.out &&
+		! grep -q "fault injection" wversion.out
+	fi
+'
+
 test_expect_success 'a bad flag or value is refused with exit 2' '
 	test_expect_code 2 "$OMS_BUILDDIR/oms-fcgi" --no-such-flag &&
 	test_expect_code 2 "$OMS_BUILDDIR/oms-fcgi" --processes=0 &&

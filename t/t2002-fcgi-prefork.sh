@@ -108,7 +108,7 @@ test_expect_success 'children are recycled after max requests, no request fails'
 	    grep -Eq "killed by signal|exited with status"
 '
 
-if "$OMS_BUILDDIR/oms-fcgi" --version | grep -q "fault injection"; then
+if test_have_fault_injection; then
 	test_expect_success 'SIGTERM lets the slow request in flight complete' '
 		stack_stop_fcgi &&
 		stack_start_fcgi OMS_FCGI_PROCESSES=2 \

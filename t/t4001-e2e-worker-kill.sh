@@ -54,7 +54,7 @@ test_expect_success 'every order still reaches shipped, each command applied onc
 	done <orders.ids
 '
 
-if "$OMS_BUILDDIR/oms-worker" --version | grep -q "fault injection"; then
+if test_have_fault_injection; then
 	test_expect_success 'worker dying after every first apply (exit-after-apply)' '
 		stack_stop_worker &&
 		stack_start_worker OMS_FAULT=exit-after-apply &&
@@ -99,7 +99,7 @@ test_expect_success 'batches (prefetch 16): kill -9 while 24 orders are in the f
 	grep -Eq "a batch of ([2-9]|1[0-6]) deliveries" "$STACK_DIR/oms-worker.log"
 '
 
-if "$OMS_BUILDDIR/oms-worker" --version | grep -q "fault injection"; then
+if test_have_fault_injection; then
 	test_expect_success 'batches: a worker dying after the first apply of each batch' '
 		stack_stop_worker &&
 		: >"$STACK_DIR/oms-worker.log" &&

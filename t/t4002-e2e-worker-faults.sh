@@ -78,7 +78,7 @@ test_expect_success 'Redis restarts: a command taken while it is down still ship
 	! grep -q "dead-lettering" "$STACK_DIR/oms-worker.log"
 '
 
-if "$OMS_BUILDDIR/oms-worker" --version | grep -q "fault injection"; then
+if test_have_fault_injection; then
 	test_expect_success 'a poison message is dead-lettered after the delivery limit' '
 		stack_stop_worker &&
 		stack_start_worker OMS_FAULT=exit-on-poison &&

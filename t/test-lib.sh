@@ -209,6 +209,15 @@ test_skip() {
 	echo "ok $test_count - $1 # SKIP $2"
 }
 
+# test_have_fault_injection: the build under test was configured with
+# --enable-fault-injection, as its config.h records (configure's own flag,
+# not the wording of a --version line). Under TEST_CHAIN_LINT_ONLY=1 it says
+# yes, so that the bodies it guards are linted too.
+test_have_fault_injection() {
+	[ "${TEST_CHAIN_LINT_ONLY:-0}" = 1 ] && return 0
+	grep -qx '#define OMS_FAULT_INJECTION 1' "$OMS_BUILDDIR/config.h"
+}
+
 # retry_until SECONDS CMD...: run CMD until it succeeds, for at most SECONDS.
 retry_until() {
 	local deadline=$(($(date +%s%N) / 1000000 + $1 * 1000))
