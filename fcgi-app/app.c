@@ -83,8 +83,10 @@ app_dispatch(struct app *app, struct http_req *req, size_t *route)
 	char headers[ROUTER_ALLOW_MAX + 16], detail[256];
 	long slow_ms = fault_value("fcgi-slow-request-ms");
 
-	if (slow_ms > 0)	/* tests: a request in flight during a stop */
+	if (slow_ms > 0) {	/* tests: a request in flight during a stop */
+		log_info("fault injection: this request sleeps %ld ms", slow_ms);
 		usleep((useconds_t)slow_ms * 1000);
+	}
 
 	if (req->content_length == -2) {
 		http_problem(req, 400, "bad-request", "Bad Request",

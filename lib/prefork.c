@@ -209,6 +209,8 @@ prefork_roll(struct master *m)
 
 		if (s->pid != 0 && s->generation != m->generation) {
 			s->retiring = 1;
+			log_info("%s: SIGHUP roll: asking child %d to stop",
+			    m->pf->name, (int)s->pid);
 			kill(s->pid, SIGTERM);
 			return;
 		}

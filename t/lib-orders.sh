@@ -82,6 +82,22 @@ queue_drain() {
 	echo "$n"
 }
 
+# queue_drain_until N [QUEUE]: drains QUEUE (default order-worker-queue)
+# again and again until N messages or more came out in all, for at most
+# 20 s; prints how many came out. For queues that fill asynchronously (the
+# broker dead-letters a rejected message after the reject returns).
+queue_drain_until() {
+	local want=$1 total=0 n deadline=$(($(date +%s) + 20))
+	while :; do
+		n=$(queue_drain "${2:-order-worker-queue}") || return 1
+		total=$((total + n))
+		[ "$total" -ge "$want" ] && break
+		[ "$(date +%s)" -lt "$deadline" ] || break
+		sleep 0.2
+	done
+	echo "$total"
+}
+
 # stack_orders_up: Redis, RabbitMQ, oms-fcgi, nginx and the demo keys, plus
 # OMS_OTHER_KEY (customer cus_other) and OMS_REVOKED_KEY (revoked).
 stack_orders_up() {

@@ -717,6 +717,35 @@ stack_sanitizer_reports() {
 	    "$STACK_DIR"/*.log 2>/dev/null
 }
 
+# stack_no_secret_in FILE|DIR...: fails when one of this stack's passwords
+# ($STACK_DIR/secrets/*, each looked for on its own) or an API key of
+# stack_demo_keys (OMS_ADMIN_KEY, OMS_CUSTOMER_KEY, OMS_SHIPPER_KEY, when
+# set) appears in one of the files (directories are searched); names what
+# it found where. Every FILE must exist, and there must be secrets to look
+# for: a check that cannot find anything fails.
+stack_no_secret_in() {
+	local f s n=0 rc=0 found
+	[ $# -gt 0 ] || stack__err "stack_no_secret_in FILE|DIR..." || return 1
+	for f in "$@"; do
+		[ -e "$f" ] || stack__err "stack_no_secret_in: no $f" || return 1
+	done
+	for f in "$STACK_DIR"/secrets/* OMS_ADMIN_KEY OMS_CUSTOMER_KEY OMS_SHIPPER_KEY; do
+		case $f in
+		OMS_*) s=${!f:-} ;;
+		*) [ -f "$f" ] || continue; s=$(cat "$f") ;;
+		esac
+		[ -n "$s" ] || continue
+		n=$((n + 1))
+		found=$(grep -rlF -e "$s" -- "$@")
+		case $? in
+		0) echo "lib-stack: ${f##*/} appears in: $found" >&2; rc=1 ;;
+		1) ;;
+		*) stack__err "stack_no_secret_in: cannot read $*"; rc=1 ;;
+		esac
+	done
+	[ "$n" -ge 8 ] || stack__err "stack_no_secret_in: only $n secrets to look for" || return 1
+	return "$rc"
+}
 
 # stack_stop_all: stop every process with a pid file in $STACK_DIR/pids: the
 # others first (nginx, oms-fcgi, oms-worker: the clients), each with SIGTERM

@@ -25,10 +25,6 @@ status_is() {
 	test "$(api_json .status)" = "$2"
 }
 
-fault_build() {
-	"$OMS_BUILDDIR/oms-worker" --version | grep -q "fault injection"
-}
-
 test_expect_success 'start the stack; one order ships' '
 	stack_start_redis &&
 	stack_start_rabbitmq &&
@@ -87,7 +83,7 @@ test_expect_success 'dlq list of an empty DLQ' '
 	test_expect_code 1 ctl dlq replay no-such-id
 '
 
-if fault_build; then
+if test_have_fault_injection; then
 	test_expect_success 'a poison create is dead-lettered; dlq list shows it and leaves it' '
 		stack_stop_worker &&
 		stack_start_worker OMS_FAULT=exit-on-poison &&
@@ -95,6 +91,7 @@ if fault_build; then
 		api_json .id >poison.id &&
 		retry_until 30 eval "ctl dlq list --json >dlq.json && test \"\$(jq length dlq.json)\" = 1" &&
 		test_eq "$(jq -r ".[0].type" dlq.json)" orders.create &&
+		test_match "$(cat poison.id)" "^[0-9a-f-]{36}$" &&
 		grep -q "$(cat poison.id)" dlq.json &&
 		jq -r ".[0].id" dlq.json >poison.cid &&
 		ctl dlq list --json >dlq2.json &&

@@ -30,8 +30,40 @@ none_left() {
 	test "$(stack_fcgi_children | comm -12 - "$1" | wc -l)" = 0
 }
 
+# logged_since LINE PATTERN: oms-fcgi logged PATTERN after line LINE.
+logged_since() {
+	tail -n +"$(($1 + 1))" "$STACK_DIR/oms-fcgi.log" | grep -q -- "$2"
+}
+
+# one_by_one LINE: in the master's log after line LINE, the SIGHUP roll
+# asked a child to stop only once the one asked before had exited and its
+# replacement had started (the master's debug lines). Prints the pids it
+# asked, one per line.
+one_by_one() {
+	local ev pid busy='' replaced=1
+	while read -r ev pid; do
+		case $ev in
+		ask)	if [ -n "$busy" ] || [ "$replaced" = 0 ]; then
+				echo "child $pid asked to stop before child $busy was replaced" >&2
+				return 1
+			fi
+			busy=$pid replaced=0
+			echo "$pid" ;;
+		exit)	[ "$pid" = "$busy" ] && busy= ;;
+		start)	[ -z "$busy" ] && replaced=1 ;;
+		esac
+	done < <(tail -n +"$(($1 + 1))" "$STACK_DIR/oms-fcgi.log" | sed -n \
+	    -e "s/.*SIGHUP roll: asking child \([0-9]*\) to stop.*/ask \1/p" \
+	    -e "s/.*: child \([0-9]*\) exited.*/exit \1/p" \
+	    -e "s/.*: child \([0-9]*\) killed by signal.*/exit \1/p" \
+	    -e "s/.*: child \([0-9]*\) started.*/start \1/p")
+	[ "$replaced" = 1 ] || { echo "child $busy was not replaced" >&2; return 1; }
+}
+
+# The master logs its children's starts and exits at debug level.
 test_expect_success 'start 3 children behind nginx' '
-	stack_start_fcgi OMS_FCGI_PROCESSES=3 OMS_FAULT=fcgi-slow-request-ms=0 &&
+	stack_start_fcgi OMS_FCGI_PROCESSES=3 OMS_FAULT=fcgi-slow-request-ms=0 \
+	    OMS_LOG_LEVEL=debug &&
 	stack_start_nginx &&
 	retry_until 10 has_children 3 &&
 	test_eq "$(hits 20)" 0
@@ -50,10 +82,13 @@ test_expect_success 'kill -9 of a child: a new one serves within 2 s' '
 
 test_expect_success 'SIGHUP replaces every child, one by one' '
 	stack_fcgi_children >before.out &&
+	marker=$(wc -l <"$STACK_DIR/oms-fcgi.log") &&
 	kill -HUP "$(stack_fcgi_pid)" &&
 	retry_until 10 none_left before.out &&
 	retry_until 5 has_children 3 &&
-	test_eq "$(hits 20)" 0
+	test_eq "$(hits 20)" 0 &&
+	one_by_one "$marker" | sort >asked.out &&
+	test_cmp before.out asked.out
 '
 
 test_expect_success 'restart with FCGI_MAX_REQUESTS=5' '
@@ -73,14 +108,15 @@ test_expect_success 'children are recycled after max requests, no request fails'
 	    grep -Eq "killed by signal|exited with status"
 '
 
-if "$OMS_BUILDDIR/oms-fcgi" --version | grep -q "fault injection"; then
+if test_have_fault_injection; then
 	test_expect_success 'SIGTERM lets the slow request in flight complete' '
 		stack_stop_fcgi &&
 		stack_start_fcgi OMS_FCGI_PROCESSES=2 \
 		    OMS_FAULT=fcgi-slow-request-ms=2000 &&
 		retry_until 10 has_children 2 &&
+		marker=$(wc -l <"$STACK_DIR/oms-fcgi.log") &&
 		{ curl -s -o slow.b -w "%{http_code}" "$OMS_URL/healthz" >slow.code & } &&
-		sleep 0.5 &&
+		retry_until 10 logged_since "$marker" "this request sleeps" &&
 		start=$(date +%s) &&
 		stack_stop_fcgi &&
 		wait &&

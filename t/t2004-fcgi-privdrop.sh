@@ -21,9 +21,22 @@ test_expect_success 'oms-fcgi as root: master and children run as nobody' '
 	grep -q "running as nobody" "$STACK_DIR/oms-fcgi.log"
 '
 
+# replaced FILE VICTIM: VICTIM is no longer a child, and a child not in
+# FILE (the children before) has taken its place.
+replaced() {
+	stack_fcgi_children >now.out &&
+	! grep -qx "$2" now.out &&
+	test "$(wc -l <now.out)" = "$(wc -l <"$1")" &&
+	test -n "$(comm -13 "$1" now.out)"
+}
+
 test_expect_success 'a kill -9 child comes back as nobody too' '
-	kill -9 "$(stack_fcgi_children | head -n 1)" &&
-	sleep 0.5 &&
+	stack_fcgi_children >before.out &&
+	victim=$(head -n 1 before.out) &&
+	kill -9 "$victim" &&
+	retry_until 10 replaced before.out "$victim" &&
+	new=$(comm -13 before.out now.out) &&
+	test_eq "$(users_of $new)" nobody &&
 	retry_until 5 curl -fs -o /dev/null "$OMS_URL/healthz" &&
 	test_eq "$(users_of $(stack_fcgi_children))" nobody
 '

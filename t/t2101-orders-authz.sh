@@ -60,12 +60,19 @@ test_expect_success 'PATCH /orders/{id}/delivered' '
 '
 
 test_expect_success 'another customer sees no order of cus_demo in lists' '
-	stack_redis_cli_as oms-worker ZADD oms:customer:cus_demo:orders 1 0190d1a0-0000-7000-8000-000000000001 >/dev/null &&
+	stack_redis_cli_as oms-worker HSET oms:order:0190d1a0-0000-7000-8000-000000000003 id 0190d1a0-0000-7000-8000-000000000003 customerId cus_other paymentMethodId pm_1 status created isDeleted 0 version 1 items "[]" >/dev/null &&
+	for o in "1 0190d1a0-0000-7000-8000-000000000001 cus_demo" "2 0190d1a0-0000-7000-8000-000000000002 cus_demo" "3 0190d1a0-0000-7000-8000-000000000003 cus_other"; do
+		set -- $o &&
+		stack_redis_cli_as oms-worker ZADD oms:orders "$1" "$2" >/dev/null &&
+		stack_redis_cli_as oms-worker ZADD "oms:customer:$3:orders" "$1" "$2" >/dev/null || return 1
+	done &&
+	api_expect 200 admin GET /orders &&
+	test_eq "$(api_json "[.items[].id] | join(\",\")")" 0190d1a0-0000-7000-8000-000000000003,0190d1a0-0000-7000-8000-000000000002,0190d1a0-0000-7000-8000-000000000001 &&
 	api_expect 200 other GET /orders &&
-	test_eq "$(api_json ".items | length")" 0 &&
+	test_eq "$(api_json "[.items[].id] | join(\",\")")" 0190d1a0-0000-7000-8000-000000000003 &&
 	api_expect 403 other GET "/orders?customerId=cus_demo" &&
 	api_expect 200 customer GET /orders &&
-	test_eq "$(api_json ".items[0].id")" 0190d1a0-0000-7000-8000-000000000001
+	test_eq "$(api_json "[.items[].id] | join(\",\")")" 0190d1a0-0000-7000-8000-000000000002,0190d1a0-0000-7000-8000-000000000001
 '
 
 test_expect_success '401 carries WWW-Authenticate: Bearer' '

@@ -18,6 +18,10 @@ create_ok() {
 	test "$(api customer POST /orders "$CREATE")" = 202
 }
 
+create_refused() {
+	test "$(api customer POST /orders "$CREATE")" = 503
+}
+
 get_ok() {
 	test "$(api customer GET "/orders/$(cat order.id)")" = 200
 }
@@ -68,7 +72,21 @@ test_expect_success 'Redis back (AOF): reads succeed, same master' '
 '
 
 test_expect_success 'every accepted create is on the queue' '
-	test "$(queue_drain)" -ge 4
+	test_eq "$(queue_drain)" 4
+'
+
+# A broker that is up but refuses the message: a policy caps the queue at 0
+# messages with overflow reject-publish, so every publish is nacked. The
+# policy takes effect asynchronously: wait for the first 503.
+test_expect_success 'RabbitMQ nacks the command: 503, never 202' '
+	stack_rabbitmqctl set_policy -p oms --apply-to queues oms-full \
+	    "^order-worker-queue\$" "{\"max-length\":0,\"overflow\":\"reject-publish\"}" >/dev/null &&
+	retry_until 20 create_refused &&
+	api_expect 503 customer POST /orders "$CREATE" &&
+	test_match "$(api_header Retry-After)" "^[0-9]+$" &&
+	grep -q "did not confirm" api.b &&
+	stack_rabbitmqctl clear_policy -p oms oms-full >/dev/null &&
+	retry_until 20 create_ok
 '
 
 test_expect_success 'no sanitizer report' '

@@ -75,8 +75,7 @@ test_expect_success 'publish 24 malformed commands' '
 
 test_expect_success 'every one of them is in the DLQ, and nothing was applied' '
 	retry_until 30 eval "grep -c \"dead-lettering\" \"$STACK_DIR/oms-worker.log\" | grep -qx $n" &&
-	sleep 1 &&
-	test_eq "$(queue_drain order-worker-queue.dead)" "$n" &&
+	test_eq "$(queue_drain_until "$n" order-worker-queue.dead)" "$n" &&
 	test -z "$(stack_redis_cli --scan --pattern "oms:order:*")"
 '
 

@@ -229,7 +229,7 @@ test_expect_success 'Dockerfile: debian:12 stages, non-root runtime, the init sc
 		case $so in libc.so.*|libasan.so.*|libubsan.so.*) continue ;; esac
 		pkg=$(dpkg -S "*/$so" | head -n 1) &&
 		pkg=${pkg%%:*} &&
-		grep -qw "$pkg" "$df" || { echo "Dockerfile lacks $pkg ($so)" >&2; return 1; }
+		test -n "$pkg" && grep -qw -- "$pkg" "$df" || { echo "Dockerfile lacks $pkg ($so)" >&2; return 1; }
 	done <libs.out
 '
 

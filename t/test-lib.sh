@@ -18,7 +18,9 @@
 # registered with test_atexit run when the script exits, however it exits.
 #
 # Environment: OMS_SRCDIR (source tree), OMS_BUILDDIR (build tree; defaults to
-# the source tree), TEST_VERBOSE=1 to show every command's output.
+# the source tree), TEST_VERBOSE=1 to show every command's output,
+# TEST_CHAIN_LINT=0 to turn the &&-chain lint off, TEST_CHAIN_LINT_ONLY=1 to
+# lint every body and run none (see test_chain_lint_).
 
 set -u
 
@@ -75,15 +77,73 @@ test_eval_() {
 	eval "$1"
 }
 
+# The &&-chain lint (git's, without running anything): a body is a single
+# &&-chain, so that any failing command fails the test. Before a body runs,
+# it is evaluated once as `! test_chain_=body && BODY` followed by a marker
+# command, with a DEBUG trap under extdebug that stops at the first command
+# the shell is about to run after the chain's head: when the chain is whole,
+# that first command is the marker; a missing && (or a top-level ||) hands
+# the shell a command of the body, which the trap refuses (return 2 makes
+# the shell return from test_chain_lint_eval_ before running it); a
+# here-document that runs away swallows the marker. No command of the body
+# runs, no word is expanded, no redirection is opened. TEST_CHAIN_LINT=0
+# turns it off.
+test_chain_=off
+test_chain_cmd_=
+test_chain_debug_() {
+	[ "$test_chain_" = body ] || return 0
+	case $BASH_COMMAND in
+	': test-chain-end') test_chain_=whole ;;
+	': test-chain-after') test_chain_=runaway ;;
+	*)	test_chain_=broken
+		test_chain_cmd_=$BASH_COMMAND
+		return 2 ;;
+	esac
+	return 0
+}
+
+test_chain_lint_eval_() {
+	test_chain_=armed
+	shopt -s extdebug
+	trap test_chain_debug_ DEBUG
+	eval "! test_chain_=body && $1
+
+: test-chain-end"
+	: test-chain-after
+}
+
+# test_chain_lint_ BODY: succeeds when BODY is one &&-chain; otherwise says
+# why on stderr.
+test_chain_lint_() {
+	test_chain_lint_eval_ "$1"
+	trap - DEBUG
+	shopt -u extdebug
+	case $test_chain_ in
+	whole) test_chain_=off; return 0 ;;
+	broken) echo "broken &&-chain: this would run after a failure: $test_chain_cmd_" ;;
+	*) echo "run-away here-document or a syntax error in the body" ;;
+	esac
+	test_chain_=off
+	return 1
+}
+
 # test_expect_success TITLE BODY: eval BODY in this shell (so it can set
-# variables for later tests); chain its commands with && as git's tests do.
+# variables for later tests); chain its commands with && as git's tests do
+# (checked first, see test_chain_lint_).
 test_expect_success() {
 	local title=$1 body=$2 rc
 	test_count=$((test_count + 1))
 	test_cleanup_now=
 	echo "=== $test_count $title" >>"$test_log"
-	test_eval_ "$body" >>"$test_log" 2>&1
-	rc=$?
+	if [ "${TEST_CHAIN_LINT:-1}" != 0 ] &&
+	    ! test_chain_lint_ "$body" >>"$test_log" 2>&1; then
+		rc=117
+	elif [ "${TEST_CHAIN_LINT_ONLY:-0}" = 1 ]; then
+		rc=0
+	else
+		test_eval_ "$body" >>"$test_log" 2>&1
+		rc=$?
+	fi
 	if [ -n "$test_cleanup_now" ]; then
 		eval "$test_cleanup_now" >>"$test_log" 2>&1
 	fi
@@ -103,8 +163,10 @@ test_expect_success() {
 # not a test that passes.
 
 # test_skip_all REASON: the whole script cannot run here (counted as skipped,
-# never as passed).
+# never as passed). With TEST_CHAIN_LINT_ONLY=1 (scripts/check's lint,
+# which runs no body) the script goes on, so that all of it is linted.
 test_skip_all() {
+	[ "${TEST_CHAIN_LINT_ONLY:-0}" = 1 ] && return 0
 	echo "1..0 # SKIP $*"
 	exit 0
 }
@@ -145,6 +207,15 @@ test_expect_code() {
 test_skip() {
 	test_count=$((test_count + 1))
 	echo "ok $test_count - $1 # SKIP $2"
+}
+
+# test_have_fault_injection: the build under test was configured with
+# --enable-fault-injection, as its config.h records (configure's own flag,
+# not the wording of a --version line). Under TEST_CHAIN_LINT_ONLY=1 it says
+# yes, so that the bodies it guards are linted too.
+test_have_fault_injection() {
+	[ "${TEST_CHAIN_LINT_ONLY:-0}" = 1 ] && return 0
+	grep -qx '#define OMS_FAULT_INJECTION 1' "$OMS_BUILDDIR/config.h"
 }
 
 # retry_until SECONDS CMD...: run CMD until it succeeds, for at most SECONDS.

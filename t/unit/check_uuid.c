@@ -56,19 +56,23 @@ START_TEST(test_timestamp)
 }
 END_TEST
 
+/* Strictly increasing, and stamped with the clock of their making: none
+ * before the first clock reading, none after the last (no bound on how
+ * long the loop takes: valgrind on a loaded machine is slow). */
 START_TEST(test_monotonic)
 {
 	static char u[NCALLS][UUID_STR_LEN + 1];
-	int64_t start = now_ms();
+	int64_t start = now_ms(), end;
 	int i;
 
 	for (i = 0; i < NCALLS; i++)
 		ck_assert_int_eq(uuid_v7(u[i]), OMS_OK);
+	end = now_ms();
 	for (i = 1; i < NCALLS; i++)
 		ck_assert_msg(strcmp(u[i - 1], u[i]) < 0, "%s !< %s",
 		    u[i - 1], u[i]);
-	ck_assert_int_le(uuid_v7_time(u[NCALLS - 1]) - start, 1000);
 	ck_assert_int_ge(uuid_v7_time(u[0]), start);
+	ck_assert_int_le(uuid_v7_time(u[NCALLS - 1]), end);
 }
 END_TEST
 
