@@ -45,6 +45,15 @@ int	orders_load_visible(struct app *app, struct http_req *req,
 /* The status of an order representation; OMS_STATUS_NONE if unknown. */
 enum oms_status orders_status(struct json_object *order);
 
+/* PATCH /orders/{id} beside the state rule: metadata is an admin's to
+ * change (403 otherwise), and the order may hold at most 20 keys once the
+ * patch applies (422 at /metadata). *any_status is set when the update
+ * changes metadata only, which is allowed in every status. Returns 0, or
+ * -1 after answering. */
+int	orders_update_allowed(struct http_req *req,
+	    const struct oms_principal *who, const struct oms_order_update *up,
+	    struct json_object *order, int *any_status);
+
 /* Answers 400 or 422 with the validation errors. */
 void	orders_invalid(struct http_req *req, const struct order_errors *errs);
 

@@ -169,12 +169,14 @@ write_pending_view(const struct oms_order_input *in, const char *id,
 	struct json_object *src = order_input_to_json(in), *items;
 
 	json_add_str(o, "id", id);
+	json_object_object_add(o, "orderNumber", NULL);	/* when applied */
 	json_add_str(o, "customerId", in->customer_id);
 	json_add_str(o, "paymentMethodId", in->payment_method_id);
 	json_add_str(o, "storeId", in->store_id[0] != '\0' ? in->store_id :
 	    NULL);
 	if (json_object_object_get_ex(src, "items", &items))
 		json_object_object_add(o, "items", json_object_get(items));
+	view_add_money(o, src);
 	json_add_str(o, "status", "pending");
 	json_add_bool(o, "isDeleted", 0);
 	json_add_str(o, "paymentTransactionId", NULL);
@@ -396,7 +398,9 @@ handle_order_create(struct app *app, struct http_req *req,
 	}
 	order_errors_init(&errs);
 	if (order_parse_create(req->body != NULL ? req->body : "",
-	    req->body_len, in, &errs) != OMS_OK) {
+	    req->body_len, (app->cfg->require_prices ? ORDER_REQUIRE_PRICES :
+	    0) | (app->cfg->require_address ? ORDER_REQUIRE_ADDRESS : 0), in,
+	    &errs) != OMS_OK) {
 		orders_invalid(req, &errs);
 		goto done;
 	}
@@ -496,7 +500,7 @@ write_order_command(struct app *app, struct http_req *req,
 	const char *type = command_type_name(ws->type);
 	enum oms_status st;
 	char id[OMS_ID_MAX + 1], detail[160];
-	int wait_s;
+	int wait_s, any_status;
 
 	if (orders_authenticate(app, req, ws->roles, &who) == -1 ||
 	    orders_path_id(req, m, id) == -1)
@@ -517,10 +521,14 @@ write_order_command(struct app *app, struct http_req *req,
 		goto done;
 
 	/* Preconditions against the current state; the worker re-checks. */
+	any_status = 0;
+	if (ws->body == BODY_UPDATE && orders_update_allowed(req, &who, &up,
+	    order, &any_status) == -1)
+		goto done;
 	st = orders_status(order);
 	if (st == OMS_STATUS_PENDING)
 		st = OMS_STATUS_CREATED;	/* accepted, about to be */
-	if (!order_transition_allowed(st, type)) {
+	if (!any_status && !order_transition_allowed(st, type)) {
 		snprintf(detail, sizeof(detail), "An order that is %s cannot "
 		    "be %s.", order_status_name(orders_status(order)),
 		    ws->verb);

@@ -102,7 +102,7 @@ roundtrip_create(void)
 	CHECK(order_id_valid(in.payment_method_id,
 	    strlen(in.payment_method_id)));
 	clen = dump_put(order_input_to_json(&in), &canon);
-	r = order_parse_create(canon, clen, &in2, &errs2);
+	r = order_parse_create(canon, clen, 0, &in2, &errs2);
 	check_errors(r, &errs2);
 	CHECK(r == OMS_OK);
 	CHECK(strcmp(in.customer_id, in2.customer_id) == 0);
@@ -126,7 +126,7 @@ run_create(const char *body, size_t len)
 {
 	enum oms_err	 r;
 
-	r = order_parse_create(body, len, &in, &errs);
+	r = order_parse_create(body, len, 0, &in, &errs);
 	check_errors(r, &errs);
 	if (r == OMS_OK)
 		roundtrip_create();
