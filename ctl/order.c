@@ -1,8 +1,8 @@
 /*
  * `omsctl order show ID | list`: an order with its history, and the
  * newest orders, read from Redis exactly as oms-fcgi reads them (lib/view.c)
- * so the CLI and the API never disagree. Text for people, --json for
- * scripts.
+ * so the CLI and the API never disagree. Text for people (amounts also in
+ * major units: "total 3499 (34.99 EUR)"), --json for scripts.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "money.h"
 #include "omsctl.h"
 #include "order.h"
 #include "store.h"
@@ -43,6 +44,32 @@ order_field(struct json_object *o, const char *key)
 	const char *s = json_get_str(o, key);
 
 	return s != NULL ? s : "-";
+}
+
+/* For an amount member of a priced order, writes " (12.34 EUR)" (its
+ * value in major units) to buf and returns it; "" otherwise. */
+static const char *
+order_amount(struct json_object *order, const char *key,
+    struct json_object *val, char *buf, size_t size)
+{
+	static const char *const amounts[] = { "subtotal", "shippingTotal",
+	    "taxTotal", "discountTotal", "total", NULL };
+	const char *cur = json_get_str(order, "currency");
+	char major[MONEY_FORMAT_SIZE];
+	int exponent;
+	size_t i;
+
+	for (i = 0; amounts[i] != NULL; i++)
+		if (strcmp(key, amounts[i]) == 0)
+			break;
+	if (amounts[i] == NULL || cur == NULL ||
+	    !json_object_is_type(val, json_type_int) ||
+	    (exponent = money_exponent(cur, strlen(cur))) == -1 ||
+	    money_format(json_object_get_int64(val), exponent, major,
+	    sizeof(major)) == -1)
+		return "";
+	snprintf(buf, size, " (%s %s)", major, cur);
+	return buf;
 }
 
 static int
@@ -91,12 +118,15 @@ order_show(struct store *st, const char *id, int as_json)
 	}
 	printf("order %s\n", id);
 	json_object_object_foreach(order, key, val) {
+		char amount[MONEY_FORMAT_SIZE + 8];
+
 		if (strcmp(key, "id") == 0)
 			continue;
-		printf("  %-21s %s\n", key, json_object_is_type(val,
+		printf("  %-21s %s%s\n", key, json_object_is_type(val,
 		    json_type_null) ? "-" : json_object_is_type(val,
 		    json_type_string) ? json_object_get_string(val) :
-		    json_dump(val, NULL));
+		    json_dump(val, NULL), order_amount(order, key, val, amount,
+		    sizeof(amount)));
 	}
 	printf("history (%zu):\n", json_object_array_length(events));
 	for (size_t i = 0; i < json_object_array_length(events); i++) {

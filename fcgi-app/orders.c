@@ -207,6 +207,34 @@ orders_status(struct json_object *order)
 	return st;
 }
 
+int
+orders_update_allowed(struct http_req *req, const struct oms_principal *who,
+    const struct oms_order_update *up, struct json_object *order,
+    int *any_status)
+{
+	struct json_object *current = NULL;	/* borrowed from order */
+	struct order_errors errs;
+
+	*any_status = up->metadata.present && up->ship_company_id[0] == '\0' &&
+	    up->tracking_number[0] == '\0';
+	if (!up->metadata.present)
+		return 0;
+	if (who->role != AUTH_ROLE_ADMIN) {
+		http_problem(req, 403, "forbidden", "Forbidden", "Only an admin "
+		    "may change an order's metadata.", NULL, NULL);
+		return -1;
+	}
+	json_object_object_get_ex(order, "metadata", &current);
+	if (metadata_count_after(current, &up->metadata) > METADATA_KEYS_MAX) {
+		order_errors_init(&errs);
+		order_errors_add(&errs, "/metadata", "would give the order more "
+		    "than 20 keys; remove some with null");
+		orders_invalid(req, &errs);
+		return -1;
+	}
+	return 0;
+}
+
 void
 orders_invalid(struct http_req *req, const struct order_errors *errs)
 {

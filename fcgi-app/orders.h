@@ -63,6 +63,15 @@ enum orders_check orders_check_write(struct json_object *order,
 	    const struct oms_order_delivered *dl, const char **problem,
 	    char *detail, size_t len);
 
+/* PATCH /orders/{id} beside the state rule: metadata is an admin's to
+ * change (403 otherwise), and the order may hold at most 20 keys once the
+ * patch applies (422 at /metadata). *any_status is set when the update
+ * changes metadata only, which is allowed in every status. Returns 0, or
+ * -1 after answering. */
+int	orders_update_allowed(struct http_req *req,
+	    const struct oms_principal *who, const struct oms_order_update *up,
+	    struct json_object *order, int *any_status);
+
 /* Answers 400 or 422 with the validation errors. */
 void	orders_invalid(struct http_req *req, const struct order_errors *errs);
 

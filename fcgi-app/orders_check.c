@@ -51,7 +51,8 @@ orders_check_write(struct json_object *order, enum oms_cmd_type type,
 			return ORDERS_CHECK_NOOP;
 		break;
 	case OMS_CMD_UPDATE:
-		if (order_transition_allowed(from, "orders.update") &&
+		if (!up->metadata.present &&
+		    order_transition_allowed(from, "orders.update") &&
 		    orders_check_same(order, "shipCompanyId",
 		    up->ship_company_id) && orders_check_same(order,
 		    "trackingNumber", up->tracking_number))

@@ -7,7 +7,9 @@
  * page costs O(log N + page) however many orders exist. Filters (status,
  * deleted orders) are applied while walking; one request examines at most
  * LIST_SCAN_MAX index entries and then returns what it found with a cursor,
- * so a rare status never makes a request slow.
+ * so a rare status never makes a request slow. With ?orderNumber=N the
+ * list is the one order with that number (oms:ordernumber maps numbers to
+ * ids), or empty, after the same filters and the same visibility rule.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,45 @@ list_keep(struct json_object *order, const struct order_list_query *q)
 	return q->status == OMS_STATUS_NONE || orders_status(order) == q->status;
 }
 
+/* GET /orders?orderNumber=N: answers a list of zero or one order. */
+static void
+list_by_number(struct app *app, struct http_req *req,
+    const struct oms_principal *who, const struct order_list_query *q)
+{
+	struct json_object *doc, *items, *order = NULL;
+	struct store_reply *r;
+	const char *cid;
+
+	if (store_cmd(app->store, &r, "HGET oms:ordernumber %lld",
+	    (long long)q->order_number) != OMS_OK) {
+		orders_unavailable(req, "Redis", store_errstr(app->store));
+		return;
+	}
+	if (r->type == STORE_STRING && order_id_valid(r->str, r->len) &&
+	    orders_load(app, r->str, &order) == OMS_EUNAVAIL) {
+		store_reply_free(r);
+		orders_unavailable(req, "Redis", store_errstr(app->store));
+		return;
+	}
+	store_reply_free(r);
+	cid = view_str(order, "customerId");
+	if (order != NULL && (!list_keep(order, q) || (who->role ==
+	    AUTH_ROLE_CUSTOMER && (cid == NULL || strcmp(cid,
+	    who->customer_id) != 0)) || (q->customer_id[0] != '\0' &&
+	    (cid == NULL || strcmp(cid, q->customer_id) != 0)))) {
+		json_object_put(order);
+		order = NULL;
+	}
+	doc = json_object_new_object();			/* owned */
+	items = json_object_new_array();		/* put into doc */
+	if (order != NULL)
+		json_object_array_add(items, order);
+	json_object_object_add(doc, "items", items);
+	json_add_str(doc, "nextCursor", NULL);
+	http_respond_json(req, 200, NULL, doc);
+	json_object_put(doc);
+}
+
 void
 handle_orders_list(struct app *app, struct http_req *req,
     const struct route_match *m)
@@ -159,6 +200,10 @@ handle_orders_list(struct app *app, struct http_req *req,
 		    q.customer_id);
 	else
 		snprintf(key, sizeof(key), "oms:orders");
+	if (q.order_number > 0) {
+		list_by_number(app, req, &who, &q);
+		return;
+	}
 	if (after_ms >= 0)
 		snprintf(max, sizeof(max), "%lld", after_ms);
 	else

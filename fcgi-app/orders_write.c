@@ -169,12 +169,14 @@ write_pending_view(const struct oms_order_input *in, const char *id,
 	struct json_object *src = order_input_to_json(in), *items;
 
 	json_add_str(o, "id", id);
+	json_object_object_add(o, "orderNumber", NULL);	/* when applied */
 	json_add_str(o, "customerId", in->customer_id);
 	json_add_str(o, "paymentMethodId", in->payment_method_id);
 	json_add_str(o, "storeId", in->store_id[0] != '\0' ? in->store_id :
 	    NULL);
 	if (json_object_object_get_ex(src, "items", &items))
 		json_object_object_add(o, "items", json_object_get(items));
+	view_add_money(o, src);
 	json_add_str(o, "status", "pending");
 	json_add_bool(o, "isDeleted", 0);
 	json_add_str(o, "paymentTransactionId", NULL);
@@ -396,7 +398,9 @@ handle_order_create(struct app *app, struct http_req *req,
 	}
 	order_errors_init(&errs);
 	if (order_parse_create(req->body != NULL ? req->body : "",
-	    req->body_len, in, &errs) != OMS_OK) {
+	    req->body_len, (app->cfg->require_prices ? ORDER_REQUIRE_PRICES :
+	    0) | (app->cfg->require_address ? ORDER_REQUIRE_ADDRESS : 0), in,
+	    &errs) != OMS_OK) {
 		orders_invalid(req, &errs);
 		goto done;
 	}
@@ -491,13 +495,13 @@ write_order_command(struct app *app, struct http_req *req,
 {
 	struct oms_principal who;
 	struct order_errors errs;
-	struct oms_order_update up = { "", "" };
+	struct oms_order_update up = { "", "", { 0 } };
 	struct oms_order_delivered dl = { "", "" };
 	struct oms_command *cmd = NULL;
 	struct json_object *order = NULL, *ack;
 	const char *type = command_type_name(ws->type), *problem = NULL;
 	char id[OMS_ID_MAX + 1], detail[160];
-	int wait_s;
+	int wait_s, any_status;
 
 	if (orders_authenticate(app, req, ws->roles, &who) == -1 ||
 	    orders_path_id(req, m, id) == -1)
@@ -518,8 +522,13 @@ write_order_command(struct app *app, struct http_req *req,
 		goto done;
 
 	/* Preconditions against the current state; the worker re-checks. */
-	switch (orders_check_write(order, ws->type, &up, &dl, &problem, detail,
-	    sizeof(detail))) {
+	any_status = 0;
+	if (ws->body == BODY_UPDATE && orders_update_allowed(req, &who, &up,
+	    order, &any_status) == -1)
+		goto done;
+	/* A metadata-only update is allowed in every status. */
+	switch (any_status ? ORDERS_CHECK_GO : orders_check_write(order,
+	    ws->type, &up, &dl, &problem, detail, sizeof(detail))) {
 	case ORDERS_CHECK_NOOP:		/* nothing to publish: issue 14 */
 		log_info("%s changes nothing: not published", type);
 		http_respond_json(req, 200, NULL, order);

@@ -102,7 +102,7 @@ roundtrip_create(void)
 	CHECK(order_id_valid(in.payment_method_id,
 	    strlen(in.payment_method_id)));
 	clen = dump_put(order_input_to_json(&in), &canon);
-	r = order_parse_create(canon, clen, &in2, &errs2);
+	r = order_parse_create(canon, clen, 0, &in2, &errs2);
 	check_errors(r, &errs2);
 	CHECK(r == OMS_OK);
 	CHECK(strcmp(in.customer_id, in2.customer_id) == 0);
@@ -117,7 +117,41 @@ roundtrip_create(void)
 		CHECK(in.items[i].quantity == in2.items[i].quantity);
 		CHECK(in.items[i].quantity >= 1 &&
 		    in.items[i].quantity <= OMS_QUANTITY_MAX);
+		CHECK(strcmp(in.items[i].name, in2.items[i].name) == 0);
+		CHECK(in.items[i].unit_price == in2.items[i].unit_price);
+		CHECK(in.items[i].total == in2.items[i].total);
 	}
+	/* money: all or none, and it adds up within 0..2^53 - 1 */
+	CHECK(in.priced == in2.priced);
+	CHECK(strcmp(in.currency, in2.currency) == 0);
+	CHECK(in.total == in2.total && in.subtotal == in2.subtotal);
+	if (in.priced) {
+		int64_t sum = 0;
+
+		CHECK(money_exponent(in.currency, strlen(in.currency)) >= 0);
+		for (i = 0; i < in.nitems; i++) {
+			CHECK(in.items[i].unit_price >= 0 &&
+			    in.items[i].unit_price <= MONEY_UNIT_PRICE_MAX);
+			CHECK(in.items[i].total ==
+			    in.items[i].unit_price * in.items[i].quantity);
+			sum += in.items[i].total;
+		}
+		CHECK(sum == in.subtotal);
+		CHECK(in.total == in.subtotal + in.shipping_total +
+		    in.tax_total - in.discount_total);
+		CHECK(in.total >= 0 && in.total <= MONEY_MAX);
+	} else
+		CHECK(in.currency[0] == '\0' && in.total == 0);
+	CHECK(memcmp(&in.shipping_address, &in2.shipping_address,
+	    sizeof(in.shipping_address)) == 0);
+	CHECK(memcmp(&in.billing_address, &in2.billing_address,
+	    sizeof(in.billing_address)) == 0);
+	CHECK(strcmp(in.email, in2.email) == 0);
+	CHECK(in.metadata.n == in2.metadata.n);
+	for (i = 0; i < in.metadata.n; i++)
+		CHECK(strcmp(in.metadata.e[i].key, in2.metadata.e[i].key) == 0 &&
+		    strcmp(in.metadata.e[i].value, in2.metadata.e[i].value) ==
+		    0);
 	free(canon);
 }
 
@@ -126,7 +160,7 @@ run_create(const char *body, size_t len)
 {
 	enum oms_err	 r;
 
-	r = order_parse_create(body, len, &in, &errs);
+	r = order_parse_create(body, len, 0, &in, &errs);
 	check_errors(r, &errs);
 	if (r == OMS_OK)
 		roundtrip_create();
@@ -143,13 +177,18 @@ run_update(const char *body, size_t len)
 	check_errors(r, &errs);
 	if (r != OMS_OK)
 		return;
-	CHECK(up.ship_company_id[0] != '\0' || up.tracking_number[0] != '\0');
+	CHECK(up.ship_company_id[0] != '\0' || up.tracking_number[0] != '\0' ||
+	    up.metadata.present);
 	clen = dump_put(order_update_to_json(&up), &canon);
 	r = order_parse_update(canon, clen, &up2, &errs2);
 	check_errors(r, &errs2);
 	CHECK(r == OMS_OK);
 	CHECK(strcmp(up.ship_company_id, up2.ship_company_id) == 0);
 	CHECK(strcmp(up.tracking_number, up2.tracking_number) == 0);
+	CHECK(up.metadata.n == up2.metadata.n);
+	for (size_t i = 0; i < up.metadata.n; i++)
+		CHECK(up.metadata.e[i].remove == up2.metadata.e[i].remove &&
+		    strcmp(up.metadata.e[i].value, up2.metadata.e[i].value) == 0);
 	free(canon);
 }
 

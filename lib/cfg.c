@@ -110,6 +110,11 @@ static const struct cfg_opt cfg_opts[] = {
 	{ "STOP_TIMEOUT_MS", CFG_INT, OFF(stop_timeout_ms), "8000",
 	    0, 0, 3600000, NULL, "MS",
 	    "time children get to finish after SIGTERM before SIGKILL" },
+	{ "REQUIRE_PRICES", CFG_INT, OFF(require_prices), "0",
+	    0, 0, 1, NULL, "0|1", "1: a create must have a currency and a "
+	    "unitPrice on every item (docs/api.md)" },
+	{ "REQUIRE_ADDRESS", CFG_INT, OFF(require_address), "0",
+	    0, 0, 1, NULL, "0|1", "1: a create must have a shippingAddress" },
 };
 
 #define CFG_NOPTS	(sizeof(cfg_opts) / sizeof(cfg_opts[0]))

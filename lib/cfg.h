@@ -28,6 +28,8 @@ struct oms_config {
 	int		 payment_delay_ms;	/* PAYMENT_DELAY_MS */
 	int		 shipping_delay_ms;	/* SHIPPING_DELAY_MS */
 	long		 max_body_bytes;	/* MAX_BODY_BYTES */
+	int		 require_prices;	/* REQUIRE_PRICES: 0 or 1 */
+	int		 require_address;	/* REQUIRE_ADDRESS: 0 or 1 */
 	int		 stop_timeout_ms;	/* STOP_TIMEOUT_MS */
 	char		*redis_functions;	/* REDIS_FUNCTIONS: oms.lua path */
 	char		*user;			/* USER: run as, when root */

@@ -304,8 +304,8 @@ command_data(struct json_object *root, struct oms_command *out, char *err,
 	order_errors_init(errs);
 	switch (out->type) {
 	case OMS_CMD_CREATE:
-		r = order_validate_create(data, ORDER_ITEMS_ONLY, "/data",
-		    &out->data.create, errs);
+		r = order_validate_create(data, ORDER_ITEMS_ONLY |
+		    ORDER_COMPUTED, "/data", &out->data.create, errs);
 		if (r == OMS_OK && out->role == OMS_ROLE_CUSTOMER &&
 		    strcmp(out->customer_id, out->data.create.customer_id) != 0)
 			order_errors_add(errs, "/data/customerId",

@@ -18,21 +18,14 @@
 #include "json.h"
 #include "log.h"
 #include "order.h"
+#include "order_impl.h"
 
-#define ORDER_PTR_MAX	sizeof(((struct order_error *)0)->pointer)
-
+/* The single-product form's members, which are also an item's ids. */
+static const char *const order_single_keys[] = {
+	"productId", "variantId", "quantity", NULL
+};
 static const char *const order_create_keys[] = {
-	"customerId", "paymentMethodId", "storeId", "items",
-	"productId", "variantId", "quantity", NULL
-};
-static const char *const order_create_items_keys[] = {
 	"customerId", "paymentMethodId", "storeId", "items", NULL
-};
-static const char *const order_item_keys[] = {
-	"productId", "variantId", "quantity", NULL
-};
-static const char *const order_update_keys[] = {
-	"shipCompanyId", "trackingNumber", NULL
 };
 static const char *const order_delivered_keys[] = {
 	"trackingId", "confirmationId", NULL
@@ -123,8 +116,7 @@ order_pointer(char *buf, size_t size, const char *prefix, const char *key)
 	return 0;
 }
 
-/* Records detail at prefix/key (the keys here are ours: they fit). */
-static void
+void
 order_fail(struct order_errors *errs, const char *prefix, const char *key,
     const char *detail)
 {
@@ -135,20 +127,29 @@ order_fail(struct order_errors *errs, const char *prefix, const char *key,
 	order_errors_add(errs, ptr, detail);
 }
 
-/* Reports each member of obj not named in known[] at its pointer. */
+/* Returns 1 if key is in the NULL-terminated list, else 0. */
+static int
+order_key_in(const char *key, const char *const list[])
+{
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+		if (strcmp(key, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reports each member of obj in none of the lists known, more and more2
+ * (either may be NULL) at its pointer. */
 static void
-order_check_unknown(struct json_object *obj, const char *prefix,
-    const char *const known[], struct order_errors *errs)
+order_check_unknown3(struct json_object *obj, const char *prefix,
+    const char *const known[], const char *const more[],
+    const char *const more2[], struct order_errors *errs)
 {
 	char	 ptr[ORDER_PTR_MAX];
-	size_t	 i;
 
 	json_object_object_foreach(obj, key, val) {
 		(void)val;
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (known[i] != NULL)
+		if (order_key_in(key, known) || order_key_in(key, more) ||
+		    order_key_in(key, more2))
 			continue;
 		if (order_pointer(ptr, sizeof(ptr), prefix, key) == 0)
 			order_errors_add(errs, ptr, "is not a known field");
@@ -156,6 +157,13 @@ order_check_unknown(struct json_object *obj, const char *prefix,
 			order_errors_add(errs, prefix,
 			    "has an unknown field whose name is too long to show");
 	}
+}
+
+void
+order_check_unknown(struct json_object *obj, const char *prefix,
+    const char *const known[], struct order_errors *errs)
+{
+	order_check_unknown3(obj, prefix, known, NULL, NULL, errs);
 }
 
 /* Checks member key of obj as an id and copies it to dst (OMS_ID_MAX + 1
@@ -253,7 +261,8 @@ order_check_items(struct json_object *obj, const char *prefix,
 		}
 		order_check_item_fields(item, ptr,
 		    i < OMS_ITEMS_MAX ? &out->items[i] : &scratch, errs);
-		order_check_unknown(item, ptr, order_item_keys, errs);
+		order_check_unknown3(item, ptr, order_single_keys,
+		    order_extra_item_keys, NULL, errs);
 	}
 	out->nitems = n < OMS_ITEMS_MAX ? n : OMS_ITEMS_MAX;
 }
@@ -274,26 +283,27 @@ order_validate_create(struct json_object *doc, int flags, const char *prefix,
 	order_check_id(doc, prefix, "paymentMethodId", 1,
 	    out->payment_method_id, errs);
 	order_check_id(doc, prefix, "storeId", 0, out->store_id, errs);
-	/* order_item_keys are also the single-product form's fields */
 	if (!(flags & ORDER_ITEMS_ONLY))
-		for (i = 0; order_item_keys[i] != NULL; i++)
-			if (json_object_object_get_ex(doc, order_item_keys[i],
+		for (i = 0; order_single_keys[i] != NULL; i++)
+			if (json_object_object_get_ex(doc, order_single_keys[i],
 			    NULL))
 				single = 1;
 	if (json_object_object_get_ex(doc, "items", NULL)) {
 		order_check_items(doc, prefix, out, errs);
-		for (i = 0; single && order_item_keys[i] != NULL; i++)
-			if (json_object_object_get_ex(doc, order_item_keys[i],
+		for (i = 0; single && order_single_keys[i] != NULL; i++)
+			if (json_object_object_get_ex(doc, order_single_keys[i],
 			    NULL))
-				order_fail(errs, prefix, order_item_keys[i],
+				order_fail(errs, prefix, order_single_keys[i],
 				    "cannot be combined with items");
 	} else if (single) {
 		order_check_item_fields(doc, prefix, &out->items[0], errs);
 		out->nitems = 1;
 	} else
 		order_fail(errs, prefix, "items", "is required");
-	order_check_unknown(doc, prefix, (flags & ORDER_ITEMS_ONLY) ?
-	    order_create_items_keys : order_create_keys, errs);
+	order_extra_create(doc, flags, prefix, out, errs);
+	order_check_unknown3(doc, prefix, order_create_keys,
+	    order_extra_create_keys, (flags & ORDER_ITEMS_ONLY) ? NULL :
+	    order_single_keys, errs);
 	return errs->found == found ? OMS_OK : OMS_EINVAL;
 }
 
@@ -313,10 +323,11 @@ order_validate_update(struct json_object *doc, const char *prefix,
 	    out->ship_company_id, errs);
 	any |= order_check_id(doc, prefix, "trackingNumber", 0,
 	    out->tracking_number, errs);
-	if (!any)
+	any |= order_extra_update(doc, prefix, out, errs);
+	if (!any && errs->found == found)
 		order_errors_add(errs, prefix,
-		    "must set shipCompanyId or trackingNumber");
-	order_check_unknown(doc, prefix, order_update_keys, errs);
+		    "must set shipCompanyId, trackingNumber or metadata");
+	order_check_unknown(doc, prefix, order_extra_update_keys, errs);
 	return errs->found == found ? OMS_OK : OMS_EINVAL;
 }
 
@@ -356,8 +367,8 @@ order_parse_json(const char *body, size_t len, struct json_object **doc,
 }
 
 enum oms_err
-order_parse_create(const char *body, size_t len, struct oms_order_input *out,
-    struct order_errors *errs)
+order_parse_create(const char *body, size_t len, int flags,
+    struct oms_order_input *out, struct order_errors *errs)
 {
 	struct json_object	*doc;	/* owned */
 	enum oms_err		 r;
@@ -365,7 +376,7 @@ order_parse_create(const char *body, size_t len, struct oms_order_input *out,
 	memset(out, 0, sizeof(*out));
 	if (order_parse_json(body, len, &doc, errs) == -1)
 		return OMS_EINVAL;
-	r = order_validate_create(doc, 0, "", out, errs);
+	r = order_validate_create(doc, flags, "", out, errs);
 	json_object_put(doc);
 	return r;
 }
@@ -435,6 +446,7 @@ order_input_to_json(const struct oms_order_input *in)
 	}
 	if (json_object_object_add(o, "items", arr) == -1)
 		fatalx("order: out of memory");
+	order_extra_create_json(in, o);
 	return o;
 }
 
@@ -447,6 +459,9 @@ order_update_to_json(const struct oms_order_update *up)
 		json_add_str(o, "shipCompanyId", up->ship_company_id);
 	if (up->tracking_number[0] != '\0')
 		json_add_str(o, "trackingNumber", up->tracking_number);
+	if (up->metadata.present && json_object_object_add(o, "metadata",
+	    metadata_to_json(&up->metadata)) == -1)
+		fatalx("order: out of memory");
 	return o;
 }
 

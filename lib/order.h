@@ -9,9 +9,13 @@
 #define OMS_ORDER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
+#include "address.h"
 #include "err.h"
+#include "metadata.h"
+#include "money.h"
 
 #define OMS_ID_MAX		64	/* ids: 1..64 of [A-Za-z0-9_.:-] */
 #define OMS_ITEMS_MAX		100
@@ -20,27 +24,49 @@
 #define ORDER_LIMIT_DEFAULT	50
 #define ORDER_LIMIT_MAX		200
 #define ORDER_CURSOR_MAX	128	/* cursor: 1..128 of the id charset */
+#define OMS_ITEM_NAME_MAX	200	/* characters */
 
 struct oms_item {
 	char	 product_id[OMS_ID_MAX + 1];
 	char	 variant_id[OMS_ID_MAX + 1];
 	long	 quantity;
+	char	 name[TEXT_SIZE(OMS_ITEM_NAME_MAX)];	/* "" when absent */
+	int64_t	 unit_price;	/* minor units; with total, set when priced */
+	int64_t	 total;		/* unit_price x quantity, computed */
 };
 
-/* A validated create body. The items live in the struct (about 14 KB), so
- * it needs no freeing. */
+/*
+ * A validated create body. priced: the order has a currency and every item
+ * a unitPrice; then subtotal and total are computed (lib/money.c) and the
+ * other amounts are 0 when absent. The items live in the struct (about
+ * 150 KB with names, addresses and metadata), so it needs no freeing: keep
+ * it off the stack.
+ */
 struct oms_order_input {
-	char		 customer_id[OMS_ID_MAX + 1];
-	char		 payment_method_id[OMS_ID_MAX + 1];
-	char		 store_id[OMS_ID_MAX + 1];	/* "" when absent */
-	size_t		 nitems;			/* 1..OMS_ITEMS_MAX */
-	struct oms_item	 items[OMS_ITEMS_MAX];
+	char			 customer_id[OMS_ID_MAX + 1];
+	char			 payment_method_id[OMS_ID_MAX + 1];
+	char			 store_id[OMS_ID_MAX + 1];	/* "" when absent */
+	size_t			 nitems;		/* 1..OMS_ITEMS_MAX */
+	struct oms_item		 items[OMS_ITEMS_MAX];
+	int			 priced;
+	char			 currency[MONEY_CODE_LEN + 1];	/* "" unpriced */
+	int64_t			 subtotal;
+	int64_t			 shipping_total;
+	int64_t			 tax_total;
+	int64_t			 discount_total;
+	int64_t			 total;
+	char			 email[EMAIL_MAX + 1];		/* "" when absent */
+	struct oms_address	 shipping_address;	/* .present */
+	struct oms_address	 billing_address;
+	struct oms_metadata	 metadata;		/* .n == 0 when none */
 };
 
-/* PATCH /orders/{id}: at least one of the two is set; "" when absent. */
+/* PATCH /orders/{id}: at least one of shipCompanyId, trackingNumber and
+ * metadata is set; the ids are "" when absent. */
 struct oms_order_update {
-	char	 ship_company_id[OMS_ID_MAX + 1];
-	char	 tracking_number[OMS_ID_MAX + 1];
+	char			 ship_company_id[OMS_ID_MAX + 1];
+	char			 tracking_number[OMS_ID_MAX + 1];
+	struct oms_metadata	 metadata;	/* .present; null removes */
 };
 
 /* PATCH /orders/{id}/delivered: both set. */
@@ -91,10 +117,16 @@ struct order_list_query {
 	enum oms_status	 status;		/* OMS_STATUS_NONE when absent */
 	char		 customer_id[OMS_ID_MAX + 1];	/* "" when absent */
 	int		 include_deleted;	/* default 0 */
+	int64_t		 order_number;		/* 0 when absent */
 };
 
-/* Flags for order_validate_create(). */
+/* Flags for order_validate_create() and order_parse_create(). */
 #define ORDER_ITEMS_ONLY	0x01	/* refuse the single-product form */
+#define ORDER_COMPUTED		0x02	/* require the computed amounts
+					   (items[].total, subtotal, total) of
+					   a priced order: a command's data */
+#define ORDER_REQUIRE_PRICES	0x04	/* OMS_REQUIRE_PRICES=1 */
+#define ORDER_REQUIRE_ADDRESS	0x08	/* OMS_REQUIRE_ADDRESS=1 */
 
 /* Resets errs to no errors. */
 void	order_errors_init(struct order_errors *errs);
@@ -121,7 +153,7 @@ int	order_id_valid(const char *s, size_t len);
  * with errs filled (errs->malformed set for bad JSON); *out is then
  * unspecified. Nothing is allocated.
  */
-enum oms_err order_parse_create(const char *body, size_t len,
+enum oms_err order_parse_create(const char *body, size_t len, int flags,
 	    struct oms_order_input *out, struct order_errors *errs);
 enum oms_err order_parse_update(const char *body, size_t len,
 	    struct oms_order_update *out, struct order_errors *errs);

@@ -2,7 +2,8 @@
  * The query string of GET /orders (DESIGN.md section 4): limit (1..200,
  * default 50), cursor (opaque, 1..128 of the id charset), status (a status
  * name, "pending" included), customerId (an id) and includeDeleted
- * (true|false). The string is split on '&' (empty segments are skipped),
+ * (true|false), orderNumber (a positive integer: the one order with that
+ * number, or none). The string is split on '&' (empty segments are skipped),
  * each name and value is percent-decoded as
  * application/x-www-form-urlencoded ('+' is a space; an escape that is not
  * '%' and two hex digits, and %00, are refused). Unknown and repeated
@@ -25,6 +26,7 @@ enum query_param {
 	QUERY_STATUS,
 	QUERY_CUSTOMER_ID,
 	QUERY_INCLUDE_DELETED,
+	QUERY_ORDER_NUMBER,
 	QUERY_MAX
 };
 
@@ -34,6 +36,7 @@ static const char *const query_names[] = {
 	[QUERY_STATUS] =		"status",
 	[QUERY_CUSTOMER_ID] =		"customerId",
 	[QUERY_INCLUDE_DELETED] =	"includeDeleted",
+	[QUERY_ORDER_NUMBER] =		"orderNumber",
 };
 
 _Static_assert(sizeof(query_names) / sizeof(query_names[0]) == QUERY_MAX,
@@ -117,6 +120,18 @@ query_set(enum query_param p, const char *v, size_t n,
 			q->include_deleted = 0;
 		else
 			return "must be true or false";
+		return NULL;
+	case QUERY_ORDER_NUMBER:
+		/* 1..2^53 - 1, the range of an integer in every JSON reader */
+		if (n == 0 || n > 16 || v[0] == '0')
+			return "must be a positive integer";
+		for (q->order_number = 0, i = 0; i < n; i++) {
+			if (v[i] < '0' || v[i] > '9')
+				return "must be a positive integer";
+			q->order_number = q->order_number * 10 + (v[i] - '0');
+		}
+		if (q->order_number > MONEY_MAX)
+			return "must be a positive integer";
 		return NULL;
 	case QUERY_MAX:
 		break;

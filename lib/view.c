@@ -2,9 +2,11 @@
  * view.c — turns Redis replies into the JSON the API returns.
  *
  * The worker writes each order as a hash of flat fields (docs/redis.md):
- * strings as they are, `items` as JSON text, `isDeleted` as "0"/"1",
- * `version` as a decimal. Fields not set yet are shown as null, so every
- * representation has every member of DESIGN §4 in the same order.
+ * strings as they are; `items`, the addresses and `metadata` as JSON text;
+ * `isDeleted` as "0"/"1"; `version`, `orderNumber` and the amounts as
+ * decimals. Fields not set yet are shown as null (`items` as [] and
+ * `metadata` as {}), so every representation has every member of DESIGN
+ * §4 and §10 in the same order, priced or not.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +15,44 @@
 #include "view.h"
 
 static const char *const view_fields[] = {
-	"id", "customerId", "paymentMethodId", "storeId", "items", "status",
-	"isDeleted", "paymentTransactionId", "refundTransactionId",
-	"shipCompanyId", "trackingNumber", "confirmationId", "createdAt",
-	"updatedAt", "version"
+	"id", "orderNumber", "customerId", "paymentMethodId", "storeId",
+	"items", "currency", "subtotal", "shippingTotal", "taxTotal",
+	"discountTotal", "total", "shippingAddress", "billingAddress", "email",
+	"metadata", "status", "isDeleted", "paymentTransactionId",
+	"refundTransactionId", "shipCompanyId", "trackingNumber",
+	"confirmationId", "createdAt", "updatedAt", "version"
 };
 #define VIEW_NFIELDS (sizeof(view_fields) / sizeof(view_fields[0]))
+
+/* The fields view_add_money() copies, a slice of view_fields. */
+#define VIEW_MONEY_FIRST	6	/* "currency" */
+#define VIEW_MONEY_LAST		15	/* "metadata" */
+
+/* How a hash field is shown. */
+enum view_kind { VIEW_STR, VIEW_INT, VIEW_BOOL, VIEW_ARRAY, VIEW_OBJECT,
+	VIEW_OBJECT_OR_NULL };
+
+static enum view_kind
+view_kind(const char *field)
+{
+	static const char *const ints[] = { "version", "orderNumber",
+	    "subtotal", "shippingTotal", "taxTotal", "discountTotal", "total",
+	    NULL };
+
+	for (size_t i = 0; ints[i] != NULL; i++)
+		if (strcmp(field, ints[i]) == 0)
+			return VIEW_INT;
+	if (strcmp(field, "isDeleted") == 0)
+		return VIEW_BOOL;
+	if (strcmp(field, "items") == 0)
+		return VIEW_ARRAY;
+	if (strcmp(field, "metadata") == 0)
+		return VIEW_OBJECT;
+	if (strcmp(field, "shippingAddress") == 0 ||
+	    strcmp(field, "billingAddress") == 0)
+		return VIEW_OBJECT_OR_NULL;
+	return VIEW_STR;
+}
 
 /* The value of field in an HGETALL reply, or NULL. */
 static const struct store_reply *
@@ -31,37 +65,77 @@ view_hash_get(const struct store_reply *r, const char *field)
 	return NULL;
 }
 
+/* The empty value of a field of kind k (owned; NULL is JSON null). */
+static struct json_object *
+view_empty(const char *field, enum view_kind k)
+{
+	switch (k) {
+	case VIEW_BOOL:
+		return json_object_new_boolean(0);
+	case VIEW_INT:
+		return strcmp(field, "version") == 0 ? json_object_new_int64(0) :
+		    NULL;
+	case VIEW_ARRAY:
+		return json_object_new_array();
+	case VIEW_OBJECT:
+		return json_object_new_object();
+	default:
+		return NULL;
+	}
+}
+
 /* Adds field from v (may be NULL) to o with the field's JSON type. */
 static void
 view_add_field(struct json_object *o, const char *field,
     const struct store_reply *v)
 {
-	if (v == NULL || v->str == NULL) {
-		if (strcmp(field, "isDeleted") == 0)
-			json_add_bool(o, field, 0);
-		else if (strcmp(field, "version") == 0)
-			json_add_int(o, field, 0);
-		else if (strcmp(field, "items") == 0)
-			json_object_object_add(o, field,
-			    json_object_new_array());
-		else
-			json_object_object_add(o, field, NULL);
+	enum view_kind k = view_kind(field);
+	struct json_object *j = NULL;
+	char err[64];
+
+	if (v == NULL || v->str == NULL || v->len == 0) {
+		json_object_object_add(o, field, view_empty(field, k));
 		return;
 	}
-	if (strcmp(field, "isDeleted") == 0)
+	switch (k) {
+	case VIEW_BOOL:
 		json_add_bool(o, field, strcmp(v->str, "1") == 0 ||
 		    strcmp(v->str, "true") == 0);
-	else if (strcmp(field, "version") == 0)
+		break;
+	case VIEW_INT:
 		json_add_int(o, field, strtoll(v->str, NULL, 10));
-	else if (strcmp(field, "items") == 0) {
-		struct json_object *items = json_tokener_parse(v->str);
-
-		json_object_object_add(o, field, items != NULL ? items :
-		    json_object_new_array());
-	} else if (v->len == 0)
-		json_object_object_add(o, field, NULL);
-	else
+		break;
+	case VIEW_ARRAY:
+	case VIEW_OBJECT:
+	case VIEW_OBJECT_OR_NULL:
+		/* JSON text written by the worker */
+		if (json_parse_strict(v->str, v->len, &j, err, sizeof(err)) !=
+		    OMS_OK || !json_object_is_type(j, k == VIEW_ARRAY ?
+		    json_type_array : json_type_object)) {
+			json_object_put(j);
+			j = view_empty(field, k);
+		}
+		json_object_object_add(o, field, j);
+		break;
+	default:
 		json_add_str(o, field, v->str);
+		break;
+	}
+}
+
+void
+view_add_money(struct json_object *o, struct json_object *src)
+{
+	for (size_t i = VIEW_MONEY_FIRST; i <= VIEW_MONEY_LAST; i++) {
+		const char *f = view_fields[i];
+		struct json_object *v;	/* borrowed from src */
+
+		if (json_object_object_get_ex(src, f, &v))
+			json_object_object_add(o, f, json_object_get(v));
+		else
+			json_object_object_add(o, f, view_empty(f,
+			    view_kind(f)));
+	}
 }
 
 struct json_object *

@@ -21,6 +21,11 @@ struct json_object *view_order_from_pending(const char *text, size_t len);
 /* One event (owned) from an XRANGE entry [id, [field, value, ...]]. */
 struct json_object *view_event(const struct store_reply *entry);
 
+/* Adds to o the money, address, email and metadata members of src (a
+ * canonical create object, borrowed), in the representation's order and
+ * with its empty values for those src lacks: the pending view. */
+void	view_add_money(struct json_object *o, struct json_object *src);
+
 /* Borrowed string member of an order object, or NULL. */
 const char *view_str(struct json_object *order, const char *key);
 

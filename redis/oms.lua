@@ -7,8 +7,9 @@ transition, its event, its dedupe record and its index updates commit
 together or not at all." The worker loads this file at start with
 FUNCTION LOAD REPLACE and calls, once per command:
 
-  FCALL oms_apply 8 <order> <order>:events <order>:applied <pending>
+  FCALL oms_apply 10 <order> <order>:events <order>:applied <pending>
         oms:orders <customer index> oms:events <reply>
+        oms:seq:order oms:ordernumber
         <type> <commandId> <orderId> <at> <actor> <data> <createdAtMs>
         <createdAt> <eventsCap> <replyTtl>
 
@@ -100,15 +101,73 @@ local function json_followups(list)
 	return '[' .. table.concat(out, ',') .. ']'
 end
 
--- items as stored in the hash: [{"productId","variantId","quantity"}...]
--- in this member order (validated before).
+-- An integer (a Lua number, exact below 2^53) as JSON text: cjson would
+-- write 14 significant digits ("1e+15").
+local function int_text(n)
+	return string.format('%.0f', n)
+end
+
+-- items as stored in the hash: [{"productId","variantId","quantity",
+-- "name","unitPrice","total"}...] in this member order, the last three
+-- only when given (validated before).
 local function encode_items(items)
 	local out = {}
 	for i, it in ipairs(items) do
 		out[i] = json_object({ { 'productId', it.productId },
-		    { 'variantId', it.variantId }, { 'quantity', it.quantity } })
+		    { 'variantId', it.variantId },
+		    { 'quantity', it.quantity and int_text(it.quantity), true },
+		    { 'name', it.name },
+		    { 'unitPrice', it.unitPrice and int_text(it.unitPrice), true },
+		    { 'total', it.total and int_text(it.total), true } })
 	end
 	return '[' .. table.concat(out, ',') .. ']'
+end
+
+local ADDRESS_FIELDS = { 'name', 'line1', 'line2', 'city', 'region',
+    'postalCode', 'country', 'phone' }
+
+-- An address as stored: its members in the order of docs/api.md.
+local function encode_address(a)
+	local m = {}
+	for i, f in ipairs(ADDRESS_FIELDS) do
+		m[i] = { f, a[f] }
+	end
+	return json_object(m)
+end
+
+-- Metadata as stored: the keys sorted, so equal maps are equal text.
+local function encode_metadata(md)
+	local names, m = {}, {}
+	for k in pairs(md) do
+		names[#names + 1] = k
+	end
+	table.sort(names)
+	for i, k in ipairs(names) do
+		m[i] = { k, md[k] }
+	end
+	return json_object(m), #names
+end
+
+-- The metadata text of an order patched with patch (a null value, decoded
+-- as cjson.null, removes the key). Returns the new text (nil when no key
+-- is left) and the number of keys.
+local function patch_metadata(text, patch)
+	local md = (text and decode(text)) or {}
+	if type(md) ~= 'table' then
+		md = {}
+	end
+	for k, v in pairs(patch) do
+		if v == cjson.null then
+			md[k] = nil
+		else
+			md[k] = v
+		end
+	end
+	local out, n = encode_metadata(md)
+	if n == 0 then
+		return nil, 0
+	end
+	return out, n
 end
 
 -- Flat HGETALL / stream-entry reply -> table.
@@ -138,6 +197,132 @@ local function check_ids(data, names, optional)
 	return nil
 end
 
+-- Money, addresses and metadata of a create (lib/order_extra.c checked
+-- them, lib/money.c computed the totals; this is the Function's own guard).
+-- 2^53 - 1: every amount is exact in a Lua number.
+local MONEY_MAX = 9007199254740991
+
+local function is_amount(v, max)
+	return type(v) == 'number' and v == math.floor(v) and v >= 0 and
+	    v <= (max or MONEY_MAX)
+end
+
+local function is_text(v, max_bytes)
+	return type(v) == 'string' and #v >= 1 and #v <= max_bytes and
+	    not v:find('[%z\1-\31\127]')
+end
+
+local function check_address(a, name)
+	if not is_object(a) then
+		return 'data.' .. name .. ' must be an object'
+	end
+	for k in pairs(a) do
+		local known = false
+		for _, f in ipairs(ADDRESS_FIELDS) do
+			known = known or f == k
+		end
+		if not known then
+			return 'data.' .. name .. '.' .. tostring(k) .. ' is not a known field'
+		end
+	end
+	for _, f in ipairs({ 'name', 'line1', 'city', 'postalCode' }) do
+		if not is_text(a[f], 800) then
+			return 'data.' .. name .. '.' .. f .. ' must be text'
+		end
+	end
+	for _, f in ipairs({ 'line2', 'region', 'phone' }) do
+		if a[f] ~= nil and not is_text(a[f], 800) then
+			return 'data.' .. name .. '.' .. f .. ' must be text'
+		end
+	end
+	if type(a.country) ~= 'string' or not a.country:find('^[A-Z][A-Z]$') then
+		return 'data.' .. name .. '.country must be an ISO 3166-1 alpha-2 code'
+	end
+	return nil
+end
+
+-- patch: null values allowed (they remove a key).
+local function check_metadata(md, patch)
+	if not is_object(md) then
+		return 'data.metadata must be an object'
+	end
+	local n = 0
+	for k, v in pairs(md) do
+		n = n + 1
+		if type(k) ~= 'string' or #k > 40 or not k:find('^[A-Za-z0-9_.%-]+$') then
+			return 'data.metadata keys must be 1..40 of [A-Za-z0-9_.-]'
+		end
+		if not ((patch and v == cjson.null) or (type(v) == 'string' and
+		    #v <= 2000 and not v:find('[%z\1-\31\127]'))) then
+			return 'data.metadata.' .. k .. ' must be text'
+		end
+	end
+	if n > 20 then
+		return 'data.metadata may have at most 20 keys'
+	end
+	return nil
+end
+
+local function check_money(d)
+	local priced = d.currency ~= nil
+	if priced and (type(d.currency) ~= 'string' or
+	    not d.currency:find('^[A-Z][A-Z][A-Z]$')) then
+		return 'data.currency must be an ISO 4217 code'
+	end
+	local sum = 0
+	for i, it in ipairs(d.items) do
+		local where = 'data.items[' .. (i - 1) .. ']'
+		if it.name ~= nil and not is_text(it.name, 800) then
+			return where .. '.name must be text'
+		end
+		if not priced then
+			if it.unitPrice ~= nil or it.total ~= nil then
+				return where .. ' has a price but the order no currency'
+			end
+		elseif not is_amount(it.unitPrice, 1000000000000) or
+		    not is_amount(it.total) or it.total ~= it.unitPrice * it.quantity then
+			return where .. ' needs a unitPrice 0..10^12 and total = unitPrice x quantity'
+		else
+			sum = sum + it.total
+		end
+	end
+	local names = { 'subtotal', 'shippingTotal', 'taxTotal', 'discountTotal', 'total' }
+	for _, f in ipairs(names) do
+		if not priced and d[f] ~= nil then
+			return 'data.' .. f .. ' needs a currency'
+		elseif priced and not is_amount(d[f]) then
+			return 'data.' .. f .. ' must be an amount 0..2^53-1'
+		end
+	end
+	if priced and (d.subtotal ~= sum or d.total ~= d.subtotal +
+	    d.shippingTotal + d.taxTotal - d.discountTotal) then
+		return 'data.subtotal and data.total must add up'
+	end
+	return nil
+end
+
+local function check_extras(d)
+	local err = check_money(d)
+	if err then
+		return err
+	end
+	for _, f in ipairs({ 'shippingAddress', 'billingAddress' }) do
+		if d[f] ~= nil then
+			err = check_address(d[f], f)
+			if err then
+				return err
+			end
+		end
+	end
+	if d.email ~= nil and not is_text(d.email, 254) then
+		return 'data.email must be text'
+	end
+	if d.metadata ~= nil then
+		return check_metadata(d.metadata, false)
+	end
+	return nil
+end
+
 -- data.skipped = true: the worker's pre-check found the precondition gone
 -- and did not call the provider (see docs/redis.md).
 local function skipped(data)
@@ -163,7 +348,7 @@ local data_checks = {
 				    'variantId and an integer quantity 1..10000'
 			end
 		end
-		return nil
+		return check_extras(d)
 	end,
 	['orders.process.payment'] = function(d)
 		if skipped(d) then
@@ -187,8 +372,11 @@ local data_checks = {
 		if err then
 			return err
 		end
+		if d.metadata ~= nil then
+			return check_metadata(d.metadata, true)
+		end
 		if d.shipCompanyId == nil and d.trackingNumber == nil then
-			return 'data must set shipCompanyId or trackingNumber'
+			return 'data must set shipCompanyId, trackingNumber or metadata'
 		end
 		return nil
 	end,
@@ -209,8 +397,8 @@ local ROLES = { customer = true, shipper = true, admin = true, system = true }
 
 -- Returns ctx (the parsed call) or an error reply.
 local function parse_call(keys, args)
-	if #keys ~= 8 then
-		return nil, einval('oms_apply takes 8 keys, got ' .. #keys)
+	if #keys ~= 10 then
+		return nil, einval('oms_apply takes 10 keys, got ' .. #keys)
 	end
 	if #args ~= 10 then
 		return nil, einval('oms_apply takes 10 arguments, got ' .. #args)
@@ -273,8 +461,8 @@ local function parse_call(keys, args)
 	local o = 'oms:order:' .. ctx.orderId
 	local want = { o, o .. ':events', o .. ':applied',
 	    'oms:pending:' .. ctx.orderId, 'oms:orders', nil, 'oms:events',
-	    'oms:reply:' .. ctx.commandId }
-	for i = 1, 8 do
+	    'oms:reply:' .. ctx.commandId, 'oms:seq:order', 'oms:ordernumber' }
+	for i = 1, 10 do
 		if want[i] ~= nil and keys[i] ~= want[i] then
 			return nil, einval('KEYS[' .. i .. '] must be ' .. want[i])
 		end
@@ -371,10 +559,28 @@ decide['orders.create'] = function(ctx, order)
 	local set = {
 		customerId = d.customerId, paymentMethodId = d.paymentMethodId,
 		storeId = d.storeId, items = encode_items(d.items),
-		createdAt = ctx.createdAt,
+		createdAt = ctx.createdAt, currency = d.currency, email = d.email,
 	}
+	if d.currency ~= nil then
+		for _, f in ipairs({ 'subtotal', 'shippingTotal', 'taxTotal',
+		    'discountTotal', 'total' }) do
+			set[f] = int_text(d[f])
+		end
+	end
+	for _, f in ipairs({ 'shippingAddress', 'billingAddress' }) do
+		if d[f] ~= nil then
+			set[f] = encode_address(d[f])
+		end
+	end
+	if d.metadata ~= nil then
+		local text, n = encode_metadata(d.metadata)
+		if n > 0 then
+			set.metadata = text
+		end
+	end
+	-- number: write_plan draws the order number (INCR KEYS[9])
 	local plan = { outcome = 'applied', set = set, index = true,
-	    delPending = true, bump = true, followUps = {} }
+	    delPending = true, bump = true, followUps = {}, number = true }
 	if order == nil then
 		set.status, set.isDeleted = 'created', '0'
 		plan.new, plan.to = true, 'created'
@@ -385,6 +591,11 @@ decide['orders.create'] = function(ctx, order)
 		plan.del = { 'awaitingCreate' }
 		if d.storeId == nil then
 			plan.del[2] = 'storeId'
+		end
+		if order.metadata ~= nil then
+			-- an early admin update's keys win over the create's
+			set.metadata = patch_metadata(set.metadata,
+			    decode(order.metadata) or {})
 		end
 		if order.status == 'pending' then
 			set.status, plan.to = 'created', 'created'
@@ -461,6 +672,18 @@ end
 decide['orders.update'] = function(ctx, order, pending_text)
 	local set = { shipCompanyId = ctx.data.shipCompanyId,
 	    trackingNumber = ctx.data.trackingNumber }
+	local shipping, del = set.shipCompanyId ~= nil or set.trackingNumber ~= nil, nil
+	if ctx.data.metadata ~= nil then
+		local text, n = patch_metadata(order and order.metadata,
+		    ctx.data.metadata)
+		if n > 20 then
+			return refuse('metadata would have more than 20 keys')
+		end
+		set.metadata = text
+		if text == nil and order and order.metadata then
+			del = { 'metadata' }
+		end
+	end
 	if order == nil then
 		-- Early update: a placeholder in status pending keeps the fields.
 		for k, v in pairs(placeholder(ctx, 'pending', pending_text)) do
@@ -471,11 +694,12 @@ decide['orders.update'] = function(ctx, order, pending_text)
 		    set = set,
 		    message = 'shipping fields stored before the create arrived' }
 	end
-	if order.status == 'delivered' or order.status == 'canceled' then
+	-- metadata alone may change in every status (docs/api.md)
+	if shipping and (order.status == 'delivered' or order.status == 'canceled') then
 		return settled(refuse('an order that is ' .. order.status ..
 		    ' cannot be updated'))
 	end
-	local same = true
+	local same = del == nil
 	for k, v in pairs(set) do
 		if order[k] ~= v then
 			same = false
@@ -486,10 +710,10 @@ decide['orders.update'] = function(ctx, order, pending_text)
 		-- update may change the fields, and a redelivery of this one
 		-- must not undo it.
 		return { outcome = 'applied',
-		    message = 'the shipping fields already have these values' }
+		    message = 'the fields already have these values' }
 	end
-	return { outcome = 'applied', bump = true, set = set,
-	    message = 'shipping fields updated' }
+	return { outcome = 'applied', bump = true, set = set, del = del,
+	    message = shipping and 'shipping fields updated' or 'metadata updated' }
 end
 
 -- The cancel part of cancel and delete. Returns the fields and follow-ups,
@@ -625,6 +849,13 @@ end
 -- The event's detail: {"message": ..., "changes": {...}}; changes (the
 -- hash fields written, null for a removed one, items as JSON) only when the
 -- order changed.
+-- Hash fields held as JSON text, and as decimal integers: both go into
+-- an event's changes and oms_get's reply as JSON values.
+local JSON_FIELDS = { items = true, shippingAddress = true,
+    billingAddress = true, metadata = true }
+local INT_FIELDS = { orderNumber = true, subtotal = true, shippingTotal = true,
+    taxTotal = true, discountTotal = true, total = true }
+
 local function event_detail(plan)
 	local changes = nil
 	if plan.bump then
@@ -641,7 +872,7 @@ local function event_detail(plan)
 			if k ~= 'awaitingCreate' then
 				if removed[k] then
 					m[#m + 1] = { k, 'null', true }
-				elseif k == 'items' then
+				elseif JSON_FIELDS[k] or INT_FIELDS[k] then
 					m[#m + 1] = { k, plan.set[k], true }
 				else
 					m[#m + 1] = { k, plan.set[k] }
@@ -666,6 +897,13 @@ local function write_plan(keys, ctx, order, plan)
 		return res
 	end
 
+	if plan.number then
+		-- the first write: INCR fails only on a corrupt counter, and
+		-- then nothing has been written yet
+		local n = redis.call('INCR', keys[9])
+		plan.set.orderNumber = tostring(n)
+		redis.call('HSET', keys[10], n, ctx.orderId)
+	end
 	if plan.bump then
 		local args = { keys[1] }
 		if plan.new then
@@ -771,8 +1009,11 @@ local function oms_apply(keys, args)
 	return write_plan(keys, ctx, order, plan)
 end
 
--- The order hash as a JSON object of its fields (all strings, as stored),
--- or nil: the worker's pre-checks before a provider call.
+-- The order hash as a JSON object of its fields, or nil: the worker's
+-- pre-checks before a provider call, and what it sends a provider. Fields
+-- stored as JSON text (items, the addresses, metadata) come as JSON, the
+-- order number and the amounts as integers, the others as the strings
+-- stored ("version":"3", "isDeleted":"0").
 local function oms_get(keys, args)
 	if #keys ~= 1 or not keys[1]:find('^oms:order:') then
 		return einval('oms_get takes 1 key, oms:order:<orderId>')
@@ -783,7 +1024,8 @@ local function oms_get(keys, args)
 	end
 	local m = {}
 	for i = 1, #flat, 2 do
-		m[#m + 1] = { flat[i], flat[i + 1] }
+		local k, v = flat[i], flat[i + 1]
+		m[#m + 1] = { k, v, (JSON_FIELDS[k] or INT_FIELDS[k]) and v ~= '' }
 	end
 	return json_object(m)
 end

@@ -30,6 +30,9 @@ SHIPPER='{"role":"shipper"}'
 CUSTOMER='{"role":"customer","customerId":"cus_1"}'
 CREATE='{"customerId":"cus_1","paymentMethodId":"pm_1","items":[{"productId":"p1","variantId":"v1","quantity":2},{"productId":"p2","variantId":"v2","quantity":1}]}'
 ITEMS='[{"productId":"p1","variantId":"v1","quantity":2},{"productId":"p2","variantId":"v2","quantity":1}]'
+ADDR='{"name":"Ada Lovelace","line1":"1 Main St","city":"London","postalCode":"N1 9GU","country":"GB"}'
+PITEMS='[{"productId":"p1","variantId":"v1","quantity":2,"name":"Tea / green","unitPrice":1250,"total":2500},{"productId":"p2","variantId":"v2","quantity":9000,"unitPrice":1000000000000,"total":9000000000000000}]'
+PRICED="{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm_1\",\"email\":\"ada@example.org\",\"currency\":\"EUR\",\"items\":$PITEMS,\"subtotal\":9000000000002500,\"shippingTotal\":499,\"taxTotal\":100,\"discountTotal\":1000,\"total\":9000000000002099,\"shippingAddress\":$ADDR,\"metadata\":{\"b\":\"2\",\"a\":\"1\"}}"
 CREATED_AT=2026-01-02T03:04:05.678Z
 CREATED_MS=1767323045678
 EVENTS_CAP=1000
@@ -48,8 +51,8 @@ R() {
 	stack_redis_cli "$@" 2>&1 | tr -d '\r'
 }
 
-# args_for TYPE CID OID DATA ACTOR: set the array A to the 8 keys and 10
-# arguments of one oms_apply call (A[8] is ARGV[1]), with the next "at".
+# args_for TYPE CID OID DATA ACTOR: set the array A to the 10 keys and 10
+# arguments of one oms_apply call (A[10] is ARGV[1]), with the next "at".
 args_for() {
 	local type=$1 cid=$2 oid=$3 data=$4 actor=$5 cust=- ms=0 created=''
 	tick=$((tick + 1))
@@ -63,13 +66,13 @@ args_for() {
 	fi
 	A=("oms:order:$oid" "oms:order:$oid:events" "oms:order:$oid:applied"
 		"oms:pending:$oid" oms:orders "oms:customer:$cust:orders" oms:events
-		"oms:reply:$cid" "$type" "$cid" "$oid" "$AT" "$actor" "$data" "$ms"
+		"oms:reply:$cid" oms:seq:order oms:ordernumber "$type" "$cid" "$oid" "$AT" "$actor" "$data" "$ms"
 		"$created" "$EVENTS_CAP" "$REPLY_TTL")
 }
 
 # fcall_A: FCALL oms_apply with the array A; the reply in ./res.
 fcall_A() {
-	W FCALL oms_apply 8 "${A[@]}" >res
+	W FCALL oms_apply 10 "${A[@]}" >res
 }
 
 # res_is_json: the last reply is a JSON object (not an error).
@@ -180,9 +183,9 @@ test_expect_success 'redis starts; oms-worker loads the library with LOAD REPLAC
 
 test_expect_success 'only oms-worker applies; omsctl may only read with oms_get' '
 	args_for orders.create acl1 oacl "$CREATE" "$CUSTOMER" &&
-	test_match "$(stack_redis_cli_as oms-fcgi FCALL oms_apply 8 "${A[@]}" 2>&1)" "^NOPERM" &&
-	test_match "$(R FCALL oms_apply 8 "${A[@]}")" "^NOPERM" &&
-	test_match "$(R FCALL_RO oms_apply 8 "${A[@]}")" "write flag" &&
+	test_match "$(stack_redis_cli_as oms-fcgi FCALL oms_apply 10 "${A[@]}" 2>&1)" "^NOPERM" &&
+	test_match "$(R FCALL oms_apply 10 "${A[@]}")" "^NOPERM" &&
+	test_match "$(R FCALL_RO oms_apply 10 "${A[@]}")" "write flag" &&
 	test_eq "$(R exists oms:order:oacl oms:order:oacl:events oms:reply:acl1)" 0 &&
 	test_eq "$(R FCALL_RO oms_get 1 oms:order:oacl)" ""
 '
@@ -209,13 +212,16 @@ test_expect_success 'create: every field of the hash, optional ones absent' '
 	test_eq "$(h o1 updatedAt)" "$AT" &&
 	test_eq "$(h o1 items | jq -c .)" "$ITEMS" &&
 	test_eq "$(h o1 items)" "$ITEMS" &&
+	test_eq "$(h o1 orderNumber)" 1 &&
 	ok=1 &&
 	for f in storeId paymentTransactionId refundTransactionId shipCompanyId \
-		trackingNumber confirmationId awaitingCreate; do
+		trackingNumber confirmationId awaitingCreate currency subtotal \
+		shippingTotal taxTotal discountTotal total email shippingAddress \
+		billingAddress metadata; do
 		test_eq "$(R hexists oms:order:o1 "$f")" 0 "$f" || ok=0
 	done &&
 	test_eq "$ok" 1 &&
-	test_eq "$(R hlen oms:order:o1)" 9
+	test_eq "$(R hlen oms:order:o1)" 10
 '
 
 test_expect_success 'create: indexes, pending deleted, applied set, reply list' '
@@ -265,11 +271,65 @@ test_expect_success 'oms_get returns the hash as JSON, nil for an unknown order'
 	W FCALL_RO oms_get 1 oms:order:o1 >get.json &&
 	test_eq "$(jq -r .status get.json)" created &&
 	test_eq "$(jq -r .version get.json)" 1 &&
-	test_eq "$(jq -r .items get.json)" "$ITEMS" &&
-	test_eq "$(jq length get.json)" 9 &&
+	test_eq "$(jq -c .items get.json)" "$ITEMS" &&
+	test_eq "$(jq .orderNumber get.json)" "$(R HGET oms:order:o1 orderNumber)" &&
+	test_eq "$(jq length get.json)" 10 &&
 	test_eq "$(R FCALL_RO oms_get 1 oms:order:o1 | jq -r .customerId)" cus_1 &&
 	test_eq "$(W FCALL_RO oms_get 1 oms:order:nope)" "" &&
 	test_match "$(W FCALL_RO oms_get 1 oms:orders)" "^EINVAL"
+'
+
+test_expect_success 'a priced create stores money, addresses, metadata and an order number' '
+	before=$(R GET oms:seq:order) &&
+	apply orders.create cp1 op1 "$PRICED" &&
+	expect_res applied none created 1 "[{\"type\":\"orders.process.payment\",\"commandId\":\"cp1.pay\"}]" &&
+	test_eq "$(h op1 currency)" EUR &&
+	test_eq "$(h op1 subtotal)" 9000000000002500 &&
+	test_eq "$(h op1 shippingTotal)" 499 &&
+	test_eq "$(h op1 taxTotal)" 100 &&
+	test_eq "$(h op1 discountTotal)" 1000 &&
+	test_eq "$(h op1 total)" 9000000000002099 &&
+	test_eq "$(h op1 email)" ada@example.org &&
+	test_eq "$(h op1 items | jq -c .)" "$PITEMS" &&
+	test_eq "$(h op1 shippingAddress | jq -c .)" "$ADDR" &&
+	test_eq "$(h op1 metadata)" "{\"a\":\"1\",\"b\":\"2\"}" &&
+	test_eq "$(h op1 orderNumber)" $((before + 1)) &&
+	test_eq "$(R HGET oms:ordernumber $((before + 1)))" op1 &&
+	W FCALL_RO oms_get 1 oms:order:op1 >getp.json &&
+	test_eq "$(jq .total getp.json)" 9000000000002099 &&
+	test_eq "$(jq .orderNumber getp.json)" $((before + 1)) &&
+	test_eq "$(jq -r .shippingAddress.country getp.json)" GB &&
+	test_eq "$(jq -r ".items[1].unitPrice" getp.json)" 1000000000000 &&
+	R -2 --json xrange oms:order:op1:events - + | jq -r ".[0][1] | .[index(\"detail\") + 1]" >evp.json &&
+	test_eq "$(jq .changes.total evp.json)" 9000000000002099 &&
+	test_eq "$(jq -c .changes.shippingAddress evp.json)" "$ADDR" &&
+	test_eq "$(jq .changes.orderNumber evp.json)" $((before + 1)) &&
+	apply orders.create cp2 op2 "$CREATE" &&
+	test_eq "$(h op2 orderNumber)" $((before + 2)) &&
+	test_eq "$(R HEXISTS oms:order:op2 currency)" 0 &&
+	reapply cp2 &&
+	test_eq "$(res .outcome)" duplicate &&
+	test_eq "$(h op2 orderNumber)" $((before + 2)) &&
+	test_eq "$(R GET oms:seq:order)" $((before + 2))
+'
+
+test_expect_success 'update: metadata merged, null removes, 20 keys at most, any status' '
+	apply orders.update mu1 op1 "{\"metadata\":{\"a\":null,\"c\":\"3\"}}" "$ADMIN" &&
+	expect_res applied created created 2 "[]" &&
+	test_eq "$(h op1 metadata)" "{\"b\":\"2\",\"c\":\"3\"}" &&
+	apply orders.update mu2 op1 "{\"metadata\":{\"b\":null,\"c\":null}}" "$ADMIN" &&
+	test_eq "$(R HEXISTS oms:order:op1 metadata)" 0 &&
+	many=$(jq -cn "[range(0;21)] | map({key: \"k\(.)\", value: \"v\"}) | from_entries") &&
+	apply orders.update mu3 op1 "{\"metadata\":$(jq -c "del(.k20)" <<<"$many")}" "$ADMIN" &&
+	expect_res applied created created 4 "[]" &&
+	apply orders.update mu4 op1 "{\"metadata\":{\"k20\":\"v\"}}" "$ADMIN" &&
+	expect_res refused created created 4 "[]" &&
+	apply orders.cancel mu5 op1 "{}" "$ADMIN" &&
+	apply orders.update mu6 op1 "{\"metadata\":{\"k0\":\"after\"}}" "$ADMIN" &&
+	expect_res applied canceled canceled 6 "[]" &&
+	test_eq "$(h op1 metadata | jq -r .k0)" after &&
+	apply orders.update mu7 op1 "{\"shipCompanyId\":\"ups\"}" "$ADMIN" &&
+	expect_res refused canceled canceled 6 "[]"
 '
 
 test_expect_success 'process.payment success: paymentSuccess, transaction id, ship follow-up' '
@@ -610,7 +670,7 @@ test_expect_success 'early cancel without a pending record, then create' '
 	test_eq "$(h e2 customerId)" cus_1 &&
 	test_eq "$(h e2 items)" "$ITEMS" &&
 	test_eq "$(R hexists oms:order:e2 storeId)" 0 &&
-	test_eq "$(R hlen oms:order:e2)" 9
+	test_eq "$(R hlen oms:order:e2)" 10
 '
 
 test_expect_success 'early delete, then create: canceled and deleted, not paid' '
@@ -659,45 +719,50 @@ test_expect_success 'invalid arguments: EINVAL and not one key written' '
 		echo "$1 $2 -> $(cat res)" >>cases &&
 		test_match "$(cat res)" "^EINVAL " || return 1
 	} &&
-	bad 8 orders.bogus &&
-	bad 9 "" &&
-	bad 9 "c/1" &&
-	bad 10 "o 1" &&
-	bad 10 "$(printf "%065d" 0)" &&
-	bad 11 "2026-01-02 03:04:05" &&
+	bad 10 orders.bogus &&
 	bad 11 "" &&
-	bad 12 "not json" &&
-	bad 12 "{\"role\":\"root\"}" &&
-	bad 12 "{\"role\":\"customer\"}" &&
-	bad 13 "{" &&
-	bad 13 "[]" &&
-	bad 13 "{\"paymentMethodId\":\"pm\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":1}]}" &&
-	bad 13 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"items\":[]}" &&
-	bad 13 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":0}]}" &&
-	bad 13 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":1.5}]}" &&
-	bad 13 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"storeId\":\"\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":1}]}" &&
-	bad 14 "x" &&
-	bad 15 "" &&
-	bad 16 0 &&
-	bad 17 "-1" &&
+	bad 11 "c/1" &&
+	bad 12 "o 1" &&
+	bad 12 "$(printf "%065d" 0)" &&
+	bad 13 "2026-01-02 03:04:05" &&
+	bad 13 "" &&
+	bad 14 "not json" &&
+	bad 14 "{\"role\":\"root\"}" &&
+	bad 14 "{\"role\":\"customer\"}" &&
+	bad 15 "{" &&
+	bad 15 "[]" &&
+	bad 15 "{\"paymentMethodId\":\"pm\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":1}]}" &&
+	bad 15 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"items\":[]}" &&
+	bad 15 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":0}]}" &&
+	bad 15 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":1.5}]}" &&
+	bad 15 "{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm\",\"storeId\":\"\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":1}]}" &&
+	bad 16 "x" &&
+	bad 17 "" &&
+	bad 18 0 &&
+	bad 19 "-1" &&
+	bad 15 "${PRICED/\"total\":9000000000002099/\"total\":9000000000002098}" &&
+	bad 15 "${PRICED/\"currency\":\"EUR\",/}" &&
+	bad 15 "${PRICED/\"GB\"/\"gb\"}" &&
 	bad 0 oms:order:other &&
 	bad 2 oms:order:bad1:done &&
 	bad 5 oms:customer:cus_2:orders &&
 	bad 7 oms:reply:other &&
-	bad 13 "{\"result\":\"maybe\"}" orders.process.payment &&
-	bad 13 "{\"result\":\"success\"}" orders.process.payment &&
-	bad 13 "{\"shipCompanyId\":\"dhl\"}" orders.ship &&
-	bad 13 "{}" orders.update &&
-	bad 13 "{\"trackingNumber\":\"\"}" orders.update &&
-	bad 13 "{\"trackingId\":\"t\"}" orders.delivered &&
-	bad 13 "{}" orders.refund &&
+	bad 8 oms:seq:other &&
+	bad 9 oms:orderNumbers &&
+	bad 15 "{\"result\":\"maybe\"}" orders.process.payment &&
+	bad 15 "{\"result\":\"success\"}" orders.process.payment &&
+	bad 15 "{\"shipCompanyId\":\"dhl\"}" orders.ship &&
+	bad 15 "{}" orders.update &&
+	bad 15 "{\"trackingNumber\":\"\"}" orders.update &&
+	bad 15 "{\"trackingId\":\"t\"}" orders.delivered &&
+	bad 15 "{}" orders.refund &&
 	bad 5 "oms:customer:a b:orders" orders.cancel "{}" &&
 	test_match "$(W FCALL oms_apply 2 oms:order:bad1 oms:order:bad1:events x)" "^EINVAL" &&
 	args_for orders.cancel badc bad1 "{}" "$ADMIN" &&
-	test_match "$(W FCALL oms_apply 8 "${A[@]}" extra)" "^EINVAL" &&
+	test_match "$(W FCALL oms_apply 10 "${A[@]}" extra)" "^EINVAL" &&
 	test_eq "$(R exists oms:order:bad1 oms:order:bad1:events oms:order:bad1:applied oms:reply:badc oms:customer:cus_2:orders)" 0 &&
 	test_eq "$(R xlen oms:events)" "$feed" &&
-	test_eq "$(wc -l <cases)" 33
+	test_eq "$(wc -l <cases)" 38
 '
 
 test_expect_success 'invalid arguments on an existing order change nothing' '
@@ -726,7 +791,7 @@ test_expect_success 'a redelivered command of every type changes nothing' '
 	mapfile -t cids <cids &&
 	say "replaying ${#cids[@]} commands" &&
 	test "${#cids[@]}" -ge 70 &&
-	for c in "${cids[@]}"; do sed -n 9p "cmds/$c"; done | sort -u >types &&
+	for c in "${cids[@]}"; do sed -n 11p "cmds/$c"; done | sort -u >types &&
 	test_eq "$(wc -l <types)" 8 &&
 	ok=1 &&
 	for c in "${cids[@]}"; do
@@ -775,8 +840,8 @@ test_expect_success 'the global feed is capped (XADD MAXLEN ~ cap)' '
 	apply orders.update xcap ocap "{\"trackingNumber\":\"t0\"}" &&
 	for i in $(seq 1 300); do
 		args_for orders.update "xcap$i" ocap "{\"trackingNumber\":\"t$i\"}" "$SYSTEM" &&
-		A[16]=50 &&
-		printf "FCALL oms_apply 8" && printf " \x27%s\x27" "${A[@]}" && echo
+		A[18]=50 &&
+		printf "FCALL oms_apply 10" && printf " \x27%s\x27" "${A[@]}" && echo
 	done >pipe.txt &&
 	W <pipe.txt >pipe.out &&
 	test_eq "$(grep -c "\"outcome\":\"applied\"" pipe.out)" 300 &&
@@ -802,7 +867,7 @@ pipe_cmds() {
 	local i
 	for i in $(seq 1 "$4"); do
 		args_for "$1" "$2$i" "$3" "$5" "$SYSTEM" &&
-		printf "FCALL oms_apply 8" && printf " \x27%s\x27" "${A[@]}" && echo
+		printf "FCALL oms_apply 10" && printf " \x27%s\x27" "${A[@]}" && echo
 	done
 }
 

@@ -253,8 +253,8 @@ flow_apply(struct worker *w, const struct oms_command *cmd,
 {
 	struct json_object *actor = json_object_new_object();
 	struct store_reply *r = NULL;
-	char k[8][160], at[OMS_TIME_LEN + 1], created_ms[24], cap[16], ttl[16];
-	const char *argv[3 + 8 + 10], *adump, *ddump;
+	char k[10][160], at[OMS_TIME_LEN + 1], created_ms[24], cap[16], ttl[16];
+	const char *argv[3 + 10 + 10], *adump, *ddump;
 	enum oms_err rc;
 	char err[64];
 	int i = 0;
@@ -272,6 +272,8 @@ flow_apply(struct worker *w, const struct oms_command *cmd,
 	    customer_id != NULL ? customer_id : "-");
 	snprintf(k[6], sizeof(k[6]), "oms:events");
 	snprintf(k[7], sizeof(k[7]), "oms:reply:%s", cmd->command_id);
+	snprintf(k[8], sizeof(k[8]), "oms:seq:order");
+	snprintf(k[9], sizeof(k[9]), "oms:ordernumber");
 	command_time_now(at);
 	snprintf(created_ms, sizeof(created_ms), "%lld",
 	    cmd->type == OMS_CMD_CREATE ? flow_time_ms(cmd->issued_at) : 0);
@@ -282,8 +284,8 @@ flow_apply(struct worker *w, const struct oms_command *cmd,
 
 	argv[i++] = "FCALL";
 	argv[i++] = "oms_apply";
-	argv[i++] = "8";
-	for (int j = 0; j < 8; j++)
+	argv[i++] = "10";
+	for (int j = 0; j < 10; j++)
 		argv[i++] = k[j];
 	argv[i++] = command_type_name(cmd->type);
 	argv[i++] = cmd->command_id;

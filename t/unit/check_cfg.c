@@ -477,7 +477,7 @@ START_TEST(test_log_redacts)
 	ck_assert_ptr_nonnull(strstr(buf, " FCGI_SOCKET_MODE=0660 "));
 	ck_assert_ptr_nonnull(strstr(buf, " LOG_LEVEL=info LOG_FORMAT=text "));
 	ck_assert_ptr_nonnull(strstr(buf, " MAX_BODY_BYTES=65536 "
-	    "STOP_TIMEOUT_MS=8000\n"));
+	    "STOP_TIMEOUT_MS=8000 REQUIRE_PRICES=0 REQUIRE_ADDRESS=0\n"));
 	free(buf);
 }
 END_TEST

@@ -384,7 +384,7 @@ START_TEST(test_reject_data)
 	    "\"variantId\":\"v\",\"quantity\":1}]}}",
 	    "/data/customerId: must be the customer actor's own customerId");
 	reject("{" HEAD "," ADMIN ",\"type\":\"orders.update\",\"data\":{}}",
-	    "/data: must set shipCompanyId or trackingNumber");
+	    "/data: must set shipCompanyId, trackingNumber or metadata");
 	reject("{" HEAD "," ADMIN ",\"type\":\"orders.delivered\","
 	    "\"data\":{\"trackingId\":\"t\"}}",
 	    "/data/confirmationId: is required");

@@ -56,7 +56,7 @@ teardown(void)
 static enum oms_err
 create(const char *body)
 {
-	return order_parse_create(body, strlen(body), &in, &errs);
+	return order_parse_create(body, strlen(body), 0, &in, &errs);
 }
 
 static enum oms_err
@@ -116,7 +116,7 @@ create_fails(const char *body, const char *ptr, const char *detail)
 static void
 create_malformed(const char *body, size_t len, const char *why)
 {
-	ck_assert_int_eq(order_parse_create(body, len, &in, &errs),
+	ck_assert_int_eq(order_parse_create(body, len, 0, &in, &errs),
 	    OMS_EINVAL);
 	ck_assert_int_eq(errs.malformed, 1);
 	ck_assert_uint_eq(errs.n, 1);
@@ -727,11 +727,11 @@ END_TEST
 START_TEST(test_update_empty)
 {
 	ck_assert_int_eq(update("{}"), OMS_EINVAL);
-	expect_errors("{}", "", "must set shipCompanyId or trackingNumber",
-	    NULL);
+	expect_errors("{}", "", "must set shipCompanyId, trackingNumber or "
+	    "metadata", NULL);
 	ck_assert_int_eq(update("{\"carrier\":\"dhl\"}"), OMS_EINVAL);
-	expect_errors("carrier", "", "must set shipCompanyId or trackingNumber",
-	    "/carrier", UNKNOWN, NULL);
+	expect_errors("carrier", "", "must set shipCompanyId, trackingNumber "
+	    "or metadata", "/carrier", UNKNOWN, NULL);
 }
 END_TEST
 
