@@ -68,10 +68,10 @@ test_expect_success 'Redis restarts: a command taken while it is down still ship
 	stack_stop_redis &&
 	amqp-publish -u "$(stack_amqp_url oms-admin)" -e oms.commands \
 	    -r orders.create -p -C application/json \
-	    -b "{\"v\":1,\"type\":\"orders.create\",\"commandId\":\"redis-down-1\",\"orderId\":\"redis-down-1\",\"issuedAt\":\"2026-11-25T11:00:00.000Z\",\"actor\":{\"role\":\"admin\"},\"data\":$(body p1)}" &&
+	    -b "{\"v\":1,\"type\":\"orders.create\",\"commandId\":\"0190d1a0-0000-7000-8000-0000000d0001\",\"orderId\":\"0190d1a0-0000-7000-8000-0000000d0001\",\"issuedAt\":\"2026-11-25T11:00:00.000Z\",\"actor\":{\"role\":\"admin\"},\"data\":$(body p1)}" &&
 	retry_until 20 logged_since "$marker" "Redis: .*; retrying" &&
 	stack_start_redis &&
-	echo redis-down-1 >>orders.ids &&
+	echo 0190d1a0-0000-7000-8000-0000000d0001 >>orders.ids &&
 	retry_until 20 create_ok &&
 	all_shipped &&
 	test_eq "$(stack_worker_pid)" "$master" &&

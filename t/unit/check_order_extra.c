@@ -314,15 +314,16 @@ START_TEST(test_command_computed)
 	char *json = NULL, err[256];
 	size_t len;
 	static const char head[] = "{\"v\":1,\"type\":\"orders.create\","
-	    "\"commandId\":\"c1\",\"orderId\":\"o1\",\"issuedAt\":"
+	    "\"commandId\":\"0190d1a0-0000-7000-8000-00000000c001\","
+	    "\"orderId\":\"0190d1a0-0000-7000-8000-00000000a001\",\"issuedAt\":"
 	    "\"2026-11-25T11:00:00.123Z\",\"actor\":{\"role\":\"admin\"},"
 	    "\"data\":";
 	char body[2048];
 
 	ck_assert_int_eq(create(PRICED ",\"discountTotal\":99}", 0), OMS_OK);
 	cmd->type = OMS_CMD_CREATE;
-	strcpy(cmd->command_id, "c1");
-	strcpy(cmd->order_id, "o1");
+	strcpy(cmd->command_id, "0190d1a0-0000-7000-8000-00000000c001");
+	strcpy(cmd->order_id, "0190d1a0-0000-7000-8000-00000000a001");
 	strcpy(cmd->issued_at, "2026-11-25T11:00:00.123Z");
 	cmd->role = OMS_ROLE_ADMIN;
 	cmd->data.create = *in;
