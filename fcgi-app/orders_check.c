@@ -8,6 +8,7 @@
  * order, an update to the values the order has, a delivery confirmed
  * again) is answered at once with the order and publishes nothing, so
  * repeating a request never makes Redis hold more (issue 14, item 1). The
+ * Once an order is shipped its shipping fields are frozen (409). The
  * worker re-checks atomically and is the authority: a command that passes
  * here and turns out to be a no-op there is answered but not recorded
  * (redis/oms.lua, "settled").
@@ -57,6 +58,15 @@ orders_check_write(struct json_object *order, enum oms_cmd_type type,
 		    up->ship_company_id) && orders_check_same(order,
 		    "trackingNumber", up->tracking_number))
 			return ORDERS_CHECK_NOOP;
+		/* The carrier set them when it shipped: delivered is checked
+		 * against them, so they no longer change (issue 14). */
+		if (st == OMS_STATUS_SHIPPED) {
+			*problem = "shipping-fields-frozen";
+			snprintf(detail, len, "The order is shipped: "
+			    "shipCompanyId and trackingNumber are the "
+			    "carrier's and no longer change.");
+			return ORDERS_CHECK_CONFLICT;
+		}
 		break;
 	case OMS_CMD_DELIVERED:
 		if (st == OMS_STATUS_DELIVERED && orders_check_same(order,

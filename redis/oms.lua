@@ -663,9 +663,13 @@ decide['orders.ship'] = function(ctx, order)
 	if skipped(ctx.data) then
 		return refuse('shipping skipped by the worker')
 	end
+	-- carrierTrackingNumber: the carrier's own value, which delivered is
+	-- checked against (the API's fields are frozen from here on too).
 	return { outcome = 'applied', to = 'shipped', bump = true,
 	    set = { status = 'shipped', shipCompanyId = ctx.data.shipCompanyId,
-	    trackingNumber = ctx.data.trackingNumber }, message = 'order shipped' }
+	    trackingNumber = ctx.data.trackingNumber,
+	    carrierTrackingNumber = ctx.data.trackingNumber },
+	    message = 'order shipped' }
 end
 
 -- "orders.update | not delivered/canceled | shipping fields"
@@ -703,6 +707,20 @@ decide['orders.update'] = function(ctx, order, pending_text)
 	for k, v in pairs(set) do
 		if order[k] ~= v then
 			same = false
+		end
+	end
+	-- Once shipped the carrier's fields are frozen (issue 14): a change
+	-- is refused, and shipped never comes back, so neither is recorded.
+	-- Metadata still changes.
+	if order.status == 'shipped' then
+		if (set.shipCompanyId ~= nil and order.shipCompanyId ~= set.shipCompanyId) or
+		    (set.trackingNumber ~= nil and order.trackingNumber ~= set.trackingNumber) then
+			return settled(refuse('the order is shipped: shipCompanyId and ' ..
+			    'trackingNumber are the carrier\'s and no longer change'))
+		end
+		if same then
+			return settled({ outcome = 'applied',
+			    message = 'the fields already have these values' })
 		end
 	end
 	if same then
@@ -793,8 +811,13 @@ decide['orders.delivered'] = function(ctx, order)
 		end
 		return r
 	end
-	if order.trackingNumber ~= ctx.data.trackingId then
-		return refuse('trackingId does not match the order\'s tracking number')
+	-- The carrier's value (orders shipped before it was kept: the
+	-- tracking number, frozen since shipping).
+	if (order.carrierTrackingNumber or order.trackingNumber) ~=
+	    ctx.data.trackingId then
+		-- both are frozen while shipped: the same refusal for ever
+		return settled(refuse('trackingId does not match the carrier\'s ' ..
+		    'tracking number'))
 	end
 	return { outcome = 'applied', to = 'delivered', bump = true,
 	    set = { status = 'delivered', confirmationId = ctx.data.confirmationId },

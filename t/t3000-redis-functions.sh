@@ -352,22 +352,21 @@ test_expect_success 'ship: shipped with carrier and tracking number' '
 	test_eq "$(h o1 status)" shipped &&
 	test_eq "$(h o1 shipCompanyId)" dhl &&
 	test_eq "$(h o1 trackingNumber)" trk_1 &&
+	test_eq "$(h o1 carrierTrackingNumber)" trk_1 &&
 	test_eq "$(ev o1 .followUps)" "[]" &&
 	test_eq "$(nev o1)" 3
 '
 
-test_expect_success 'delivered with a wrong tracking id: refused and recorded' '
+test_expect_success 'delivered with a wrong tracking id: refused, not recorded (settled while shipped)' '
 	apply orders.delivered d1bad o1 "{\"trackingId\":\"trk_X\",\"confirmationId\":\"conf_1\"}" "$SHIPPER" &&
 	expect_res refused shipped shipped 3 "[]" &&
 	test_match "$(res .detail)" "trackingId does not match" &&
+	test_eq "$(res .recorded)" false &&
 	test_eq "$(h o1 status)" shipped &&
 	test_eq "$(R hexists oms:order:o1 confirmationId)" 0 &&
 	test_eq "$(h o1 version)" 3 &&
-	test_eq "$(nev o1)" 4 &&
-	test_eq "$(ev o1 .outcome)" refused &&
-	test_eq "$(ev o1 .detail | jq -r .message)" "$(res .detail)" &&
-	test_eq "$(ev o1 ".detail | fromjson | has(\"changes\")")" false &&
-	test_eq "$(R sismember oms:order:o1:applied d1bad)" 1 &&
+	test_eq "$(nev o1)" 3 &&
+	test_eq "$(R sismember oms:order:o1:applied d1bad)" 0 &&
 	test_eq "$(R lindex oms:reply:d1bad 0 | jq -r .outcome)" refused
 '
 
@@ -377,7 +376,7 @@ test_expect_success 'delivered with the tracking number: delivered + confirmatio
 	test_eq "$(h o1 status)" delivered &&
 	test_eq "$(h o1 confirmationId)" conf_1 &&
 	test_eq "$(ev o1 .actor)" "$SHIPPER" &&
-	test_eq "$(nev o1)" 5
+	test_eq "$(nev o1)" 4
 '
 
 test_expect_success 'a delivered order: no update, cancel, second delivery' '
@@ -391,7 +390,7 @@ test_expect_success 'a delivered order: no update, cancel, second delivery' '
 	test_eq "$(h o1 trackingNumber)" trk_1 &&
 	test_eq "$(h o1 confirmationId)" conf_1 &&
 	test_eq "$(res .recorded)" false &&
-	test_eq "$(nev o1)" 5 &&
+	test_eq "$(nev o1)" 4 &&
 	test_eq "$(R sismember oms:order:o1:applied d1b)" 0
 '
 
@@ -564,7 +563,7 @@ test_expect_success 'delete of a deleted order: applied, nothing changes, not re
 	test_eq "$(R sismember oms:order:o12:applied del12b)" 0
 '
 
-test_expect_success 'update sets shipping fields; a partial update keeps the other' '
+test_expect_success 'update sets shipping fields; a partial update keeps the other; not once shipped' '
 	apply orders.create c13 o13 "$CREATE" &&
 	apply orders.update u13 o13 "{\"shipCompanyId\":\"ups\",\"trackingNumber\":\"trk_a\"}" "$SHIPPER" &&
 	expect_res applied created created 2 "[]" &&
@@ -576,9 +575,11 @@ test_expect_success 'update sets shipping fields; a partial update keeps the oth
 	test_eq "$(h o13 trackingNumber)" trk_b &&
 	test_eq "$(ev o13 .detail | jq -c .changes)" "{\"trackingNumber\":\"trk_b\"}" &&
 	apply orders.update u6 o6 "{\"trackingNumber\":\"trk_new\"}" &&
-	expect_res applied shipped shipped 4 "[]" &&
-	apply orders.delivered d6 o6 "{\"trackingId\":\"trk_new\",\"confirmationId\":\"cf6\"}" &&
-	expect_res applied shipped delivered 5 "[]"
+	expect_res refused shipped shipped 3 "[]" &&
+	apply orders.delivered d6x o6 "{\"trackingId\":\"trk_new\",\"confirmationId\":\"cf6\"}" &&
+	expect_res refused shipped shipped 3 "[]" &&
+	apply orders.delivered d6 o6 "{\"trackingId\":\"trk_o6\",\"confirmationId\":\"cf6\"}" &&
+	expect_res applied shipped delivered 4 "[]"
 '
 
 test_expect_success 'update of a canceled order is refused' '
@@ -905,6 +906,30 @@ test_expect_success 'an order takes at most 500 events of updates; cancel still 
 	apply orders.cancel xn2 on2 "{}" "$CUSTOMER" &&
 	expect_res applied created canceled 501 "[]" &&
 	test_eq "$(nev on2)" 501
+'
+
+test_expect_success 'a shipped order: shipCompanyId and trackingNumber are frozen' '
+	to_shipped of1 cf1 &&
+	before=$(hash of1) && n=$(nev of1) &&
+	apply orders.update uf1 of1 "{\"trackingNumber\":\"trk_evil\"}" "$SHIPPER" &&
+	expect_res refused shipped shipped 3 "[]" &&
+	test_match "$(res .detail)" "no longer change" &&
+	test_eq "$(res .recorded)" false &&
+	apply orders.update uf2 of1 "{\"shipCompanyId\":\"ups\"}" "$ADMIN" &&
+	expect_res refused shipped shipped 3 "[]" &&
+	apply orders.update uf3 of1 "{\"shipCompanyId\":\"dhl\",\"trackingNumber\":\"trk_of1\"}" "$SHIPPER" &&
+	expect_res applied shipped shipped 3 "[]" &&
+	test_eq "$(res .recorded)" false &&
+	test_eq "$(hash of1)" "$before" &&
+	test_eq "$(nev of1)" "$n"
+'
+
+test_expect_success 'delivered is checked against the carrier value, not a changed trackingNumber' '
+	R hset oms:order:of1 trackingNumber trk_evil >/dev/null &&
+	apply orders.delivered df1 of1 "{\"trackingId\":\"trk_evil\",\"confirmationId\":\"c\"}" "$SHIPPER" &&
+	expect_res refused shipped shipped 3 "[]" &&
+	apply orders.delivered df2 of1 "{\"trackingId\":\"trk_of1\",\"confirmationId\":\"c\"}" "$SHIPPER" &&
+	expect_res applied shipped delivered 4 "[]"
 '
 
 test_expect_success 'Redis restart: the library and the data survive' '

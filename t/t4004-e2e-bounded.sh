@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016 # bodies are single-quoted strings eval'd by test_expect_success
-test_description='end to end: requests that cannot change an order are answered without publishing, and 1,000 of them leave the order'"'"'s Redis keys within 2x of one (issue 14, item 1)'
+test_description='end to end: requests that cannot change an order are answered without publishing, and 1,000 of them leave the order'"'"'s Redis keys within 2x of one (issue 14, item 1); a shipped order'"'"'s shipping fields are frozen (item 4)'
 . "${OMS_SRCDIR:-$(dirname "$0")/..}/t/test-lib.sh"
 . "$OMS_SRCDIR/t/lib-stack.sh"
 . "$OMS_SRCDIR/t/lib-orders.sh"
@@ -72,6 +72,18 @@ test_expect_success 'an order is created and shipped' '
 	id=$(api_json .id) && echo "$id" >a.id &&
 	retry_until 20 status_is "$id" shipped &&
 	api_json .trackingNumber >a.trk && api_json .shipCompanyId >a.co
+'
+
+test_expect_success 'a shipped order: its tracking number is frozen (409), and delivered needs the carrier value (item 4)' '
+	id=$(cat a.id) &&
+	api_expect 409 shipper PATCH "/orders/$id" "{\"trackingNumber\":\"FORGED-1\"}" &&
+	test_eq "$(api_json .type)" /problems/shipping-fields-frozen &&
+	api_expect 409 admin PATCH "/orders/$id" "{\"shipCompanyId\":\"other\"}" &&
+	api_expect 409 shipper PATCH "/orders/$id/delivered" \
+	    "{\"trackingId\":\"FORGED-1\",\"confirmationId\":\"c\"}" &&
+	test_eq "$(api_json .type)" /problems/tracking-mismatch &&
+	status_is "$id" shipped &&
+	test_eq "$(api_json .trackingNumber)" "$(cat a.trk)"
 '
 
 test_expect_success '250 updates to the values it has: 200 with the order, nothing published' '
