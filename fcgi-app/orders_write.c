@@ -125,8 +125,8 @@ write_wait_outcome(struct app *app, struct http_req *req, const char *id,
 	int answered = 0;
 
 	store_set_timeout(app->store, (wait_s + 2) * 1000);
-	if (store_cmd(app->store, &r, "BLPOP oms:reply:%s %d", command_id,
-	    wait_s) != OMS_OK || r->type != STORE_ARRAY || r->nelem != 2 ||
+	if (store_cmd_strict(app->store, &r, "BLPOP oms:reply:%s %d",
+	    command_id, wait_s) != OMS_OK || r->type != STORE_ARRAY || r->nelem != 2 ||
 	    json_parse_strict(r->elem[1]->str, r->elem[1]->len, &outcome, err,
 	    sizeof(err)) != OMS_OK) {
 		store_set_timeout(app->store, 2000);
@@ -145,7 +145,7 @@ write_wait_outcome(struct app *app, struct http_req *req, const char *id,
 		    detail : "The order's state did not allow this command.",
 		    headers, NULL);
 		answered = 1;
-	} else if (result != NULL && store_cmd(app->store, &r,
+	} else if (result != NULL && store_cmd_strict(app->store, &r,
 	    "HGETALL oms:order:%s", id) == OMS_OK) {
 		order = view_order_from_hash(r);
 		store_reply_free(r);
@@ -254,8 +254,8 @@ write_idem_claim(struct app *app, struct http_req *req, struct idem *im,
 	json_add_str(rec, "issuedAt", issued_at);
 	json_add_str(rec, "state", "publishing");
 	s = json_dump(rec, &len);
-	if (store_cmd(app->store, &r, "SET %s %b NX EX %d", im->rkey, s, len,
-	    IDEM_TTL_S) != OMS_OK) {
+	if (store_cmd_strict(app->store, &r, "SET %s %b NX EX %d", im->rkey,
+	    s, len, IDEM_TTL_S) != OMS_OK) {
 		json_object_put(rec);
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return -1;
@@ -268,7 +268,7 @@ write_idem_claim(struct app *app, struct http_req *req, struct idem *im,
 	store_reply_free(r);
 
 	im->replay = 1;
-	if (store_cmd(app->store, &r, "GET %s", im->rkey) != OMS_OK) {
+	if (store_cmd_strict(app->store, &r, "GET %s", im->rkey) != OMS_OK) {
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return -1;
 	}
@@ -324,8 +324,8 @@ write_idem_published(struct app *app, struct idem *im, const char *id,
 	json_add_str(rec, "issuedAt", issued_at);
 	json_add_str(rec, "state", "published");
 	s = json_dump(rec, &len);
-	if (store_cmd(app->store, &r, "SET %s %b XX KEEPTTL", im->rkey, s,
-	    len) == OMS_OK)
+	if (store_cmd_strict(app->store, &r, "SET %s %b XX KEEPTTL",
+	    im->rkey, s, len) == OMS_OK)
 		store_reply_free(r);
 	json_object_put(rec);
 }
@@ -423,8 +423,11 @@ handle_order_create(struct app *app, struct http_req *req,
 
 	if (idem_key == NULL || !im.published) {
 		s = json_dump(view, &len);
-		if (store_cmd(app->store, &r, "SET oms:pending:%s %b EX %d", id,
-		    s, len, PENDING_TTL_S) != OMS_OK) {
+		/* An error reply (OOM, NOPERM) is a failure too: nothing is
+		 * published without its pending record (issue 14). */
+		if (store_cmd_strict(app->store, &r,
+		    "SET oms:pending:%s %b EX %d", id, s, len,
+		    PENDING_TTL_S) != OMS_OK) {
 			orders_unavailable(req, "Redis",
 			    store_errstr(app->store));
 			goto done;
@@ -442,8 +445,8 @@ handle_order_create(struct app *app, struct http_req *req,
 			/* Not accepted: no phantom pending order. The
 			 * idempotency record stays, so a retry republishes
 			 * this very command. */
-			if (store_cmd(app->store, &r, "DEL oms:pending:%s",
-			    id) == OMS_OK)
+			if (store_cmd_strict(app->store, &r,
+			    "DEL oms:pending:%s", id) == OMS_OK)
 				store_reply_free(r);
 			goto done;
 		}
@@ -478,7 +481,6 @@ done:
 /* How the commands on an existing order differ. */
 struct write_spec {
 	enum oms_cmd_type type;
-	const char	*verb;		/* for messages: "cancel" */
 	unsigned	 roles;
 	enum { BODY_NONE, BODY_UPDATE, BODY_DELIVERED } body;
 };
@@ -489,12 +491,11 @@ write_order_command(struct app *app, struct http_req *req,
 {
 	struct oms_principal who;
 	struct order_errors errs;
-	struct oms_order_update up;
-	struct oms_order_delivered dl;
+	struct oms_order_update up = { "", "" };
+	struct oms_order_delivered dl = { "", "" };
 	struct oms_command *cmd = NULL;
 	struct json_object *order = NULL, *ack;
-	const char *type = command_type_name(ws->type);
-	enum oms_status st;
+	const char *type = command_type_name(ws->type), *problem = NULL;
 	char id[OMS_ID_MAX + 1], detail[160];
 	int wait_s;
 
@@ -517,24 +518,17 @@ write_order_command(struct app *app, struct http_req *req,
 		goto done;
 
 	/* Preconditions against the current state; the worker re-checks. */
-	st = orders_status(order);
-	if (st == OMS_STATUS_PENDING)
-		st = OMS_STATUS_CREATED;	/* accepted, about to be */
-	if (!order_transition_allowed(st, type)) {
-		snprintf(detail, sizeof(detail), "An order that is %s cannot "
-		    "be %s.", order_status_name(orders_status(order)),
-		    ws->verb);
-		http_problem(req, 409, "invalid-state", "Conflict", detail,
-		    NULL, NULL);
+	switch (orders_check_write(order, ws->type, &up, &dl, &problem, detail,
+	    sizeof(detail))) {
+	case ORDERS_CHECK_NOOP:		/* nothing to publish: issue 14 */
+		log_info("%s changes nothing: not published", type);
+		http_respond_json(req, 200, NULL, order);
 		goto done;
-	}
-	if (ws->body == BODY_DELIVERED && (view_str(order,
-	    "trackingNumber") == NULL || strcmp(view_str(order,
-	    "trackingNumber"), dl.tracking_id) != 0)) {
-		http_problem(req, 409, "tracking-mismatch", "Conflict",
-		    "trackingId does not match the order's tracking number.",
-		    NULL, NULL);
+	case ORDERS_CHECK_CONFLICT:
+		http_problem(req, 409, problem, "Conflict", detail, NULL, NULL);
 		goto done;
+	case ORDERS_CHECK_GO:
+		break;
 	}
 
 	if ((cmd = calloc(1, sizeof(*cmd))) == NULL) {
@@ -577,7 +571,7 @@ void
 handle_order_update(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	static const struct write_spec ws = { OMS_CMD_UPDATE, "updated",
+	static const struct write_spec ws = { OMS_CMD_UPDATE,
 	    ROLES_SHIPPER | ROLES_ADMIN, BODY_UPDATE };
 
 	write_order_command(app, req, m, &ws);
@@ -587,7 +581,7 @@ void
 handle_order_cancel(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	static const struct write_spec ws = { OMS_CMD_CANCEL, "canceled",
+	static const struct write_spec ws = { OMS_CMD_CANCEL,
 	    ROLES_CUSTOMER | ROLES_ADMIN, BODY_NONE };
 
 	write_order_command(app, req, m, &ws);
@@ -597,7 +591,7 @@ void
 handle_order_delete(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	static const struct write_spec ws = { OMS_CMD_DELETE, "deleted",
+	static const struct write_spec ws = { OMS_CMD_DELETE,
 	    ROLES_CUSTOMER | ROLES_ADMIN, BODY_NONE };
 
 	write_order_command(app, req, m, &ws);
@@ -608,7 +602,7 @@ handle_order_delivered(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
 	static const struct write_spec ws = { OMS_CMD_DELIVERED,
-	    "marked delivered", ROLES_SHIPPER | ROLES_ADMIN, BODY_DELIVERED };
+	    ROLES_SHIPPER | ROLES_ADMIN, BODY_DELIVERED };
 
 	write_order_command(app, req, m, &ws);
 }

@@ -25,6 +25,13 @@ before an error stay. So every call runs in three phases:
 
 local STATUS_NONE = 'none'
 
+-- The most events one order's stream may hold before orders.update is
+-- refused (docs/redis.md "Bounds"): every other command changes an order
+-- a bounded number of times (the state machine moves forward only), so
+-- with updates capped, an order holds at most this many events and
+-- applied ids plus a few dozen.
+local ORDER_EVENTS_MAX = 500
+
 -- DESIGN §4: "Ids are 1..64 chars of [A-Za-z0-9_.:-]" (lib/order.c).
 local function is_id(s)
 	return type(s) == 'string' and #s >= 1 and #s <= 64 and
@@ -218,8 +225,10 @@ local function parse_call(keys, args)
 	if not is_id(ctx.commandId) then
 		return nil, einval('commandId must be an id')
 	end
-	if not is_id(ctx.orderId) then
-		return nil, einval('orderId must be an id')
+	-- ':' separates key parts: an orderId "<id>:events" would name
+	-- another order's stream (a WRONGTYPE on every try).
+	if not is_id(ctx.orderId) or ctx.orderId:find(':', 1, true) then
+		return nil, einval('orderId must be an id without ":"')
 	end
 	if not is_time(ctx.at) then
 		return nil, einval('at must be an RFC 3339 UTC time with ms')
@@ -298,6 +307,15 @@ end
 
 local function refuse(message)
 	return { outcome = 'refused', message = message }
+end
+
+-- A refusal or no-op that the same command would get at any later time
+-- too (the statuses it depends on never come back): it is answered but
+-- not recorded, so that repeating it cannot grow the order's keys, and a
+-- redelivery decides it again with the same outcome.
+local function settled(plan)
+	plan.settled = true
+	return plan
 end
 
 local function followup(ctx, type, suffix)
@@ -434,9 +452,13 @@ decide['orders.ship'] = function(ctx, order)
 	if skipped(ctx.data) then
 		return refuse('shipping skipped by the worker')
 	end
+	-- carrierTrackingNumber: the carrier's own value, which delivered is
+	-- checked against (the API's fields are frozen from here on too).
 	return { outcome = 'applied', to = 'shipped', bump = true,
 	    set = { status = 'shipped', shipCompanyId = ctx.data.shipCompanyId,
-	    trackingNumber = ctx.data.trackingNumber }, message = 'order shipped' }
+	    trackingNumber = ctx.data.trackingNumber,
+	    carrierTrackingNumber = ctx.data.trackingNumber },
+	    message = 'order shipped' }
 end
 
 -- "orders.update | not delivered/canceled | shipping fields"
@@ -454,7 +476,31 @@ decide['orders.update'] = function(ctx, order, pending_text)
 		    message = 'shipping fields stored before the create arrived' }
 	end
 	if order.status == 'delivered' or order.status == 'canceled' then
-		return refuse('an order that is ' .. order.status .. ' cannot be updated')
+		return settled(refuse('an order that is ' .. order.status ..
+		    ' cannot be updated'))
+	end
+	local same = true
+	for k, v in pairs(set) do
+		if order[k] ~= v then
+			same = false
+		end
+	end
+	-- Once shipped the carrier's fields are frozen (issue 14): a change
+	-- is refused, and shipped never comes back, so neither is recorded.
+	if order.status == 'shipped' then
+		if same then
+			return settled({ outcome = 'applied',
+			    message = 'the shipping fields already have these values' })
+		end
+		return settled(refuse('the order is shipped: shipCompanyId and ' ..
+		    'trackingNumber are the carrier\'s and no longer change'))
+	end
+	if same then
+		-- Recorded (unless the order is shipped, see item 4): a later
+		-- update may change the fields, and a redelivery of this one
+		-- must not undo it.
+		return { outcome = 'applied',
+		    message = 'the shipping fields already have these values' }
 	end
 	return { outcome = 'applied', bump = true, set = set,
 	    message = 'shipping fields updated' }
@@ -485,10 +531,12 @@ decide['orders.cancel'] = function(ctx, order, pending_text)
 	end
 	local set, f = cancel_effect(ctx, order)
 	if set == nil then
+		-- canceled, shipped and delivered never become cancellable
 		if order.status == 'canceled' then
-			return refuse('the order is already canceled')
+			return settled(refuse('the order is already canceled'))
 		end
-		return refuse('an order that is ' .. order.status .. ' cannot be canceled')
+		return settled(refuse('an order that is ' .. order.status ..
+		    ' cannot be canceled'))
 	end
 	return { outcome = 'applied', to = 'canceled', bump = true, set = set,
 	    followUps = f, message = #f > 0 and
@@ -504,7 +552,8 @@ decide['orders.delete'] = function(ctx, order, pending_text)
 		    set = set, message = 'order deleted and canceled before its create arrived' }
 	end
 	if order.isDeleted == '1' then
-		return { outcome = 'applied', message = 'the order was already deleted' }
+		return settled({ outcome = 'applied',
+		    message = 'the order was already deleted' })
 	end
 	local set, f = cancel_effect(ctx, order)
 	local plan = { outcome = 'applied', bump = true, followUps = f,
@@ -525,10 +574,22 @@ decide['orders.delivered'] = function(ctx, order)
 		return m
 	end
 	if order.status ~= 'shipped' then
-		return refuse('an order that is ' .. order.status .. ' cannot be delivered')
+		local r = refuse('an order that is ' .. order.status ..
+		    ' cannot be delivered')
+		-- these never become shipped
+		if order.status == 'delivered' or order.status == 'canceled' or
+		    order.status == 'paymentFailed' then
+			return settled(r)
+		end
+		return r
 	end
-	if order.trackingNumber ~= ctx.data.trackingId then
-		return refuse('trackingId does not match the order\'s tracking number')
+	-- The carrier's value (orders shipped before it was kept: the
+	-- tracking number, frozen since shipping).
+	if (order.carrierTrackingNumber or order.trackingNumber) ~=
+	    ctx.data.trackingId then
+		-- both are frozen while shipped: the same refusal for ever
+		return settled(refuse('trackingId does not match the carrier\'s ' ..
+		    'tracking number'))
 	end
 	return { outcome = 'applied', to = 'delivered', bump = true,
 	    set = { status = 'delivered', confirmationId = ctx.data.confirmationId },
@@ -616,6 +677,13 @@ local function write_plan(keys, ctx, order, plan)
 	local from = order and order.status or STATUS_NONE
 	local to = plan.to or from
 	local version = tonumber(order and order.version or '0')
+
+	if plan.unrecorded then
+		local res = result_json(ctx, plan.outcome, from, to, plan.message,
+		    version, '[]', { { 'recorded', false } })
+		push_reply(keys, ctx, res)
+		return res
+	end
 
 	if plan.bump then
 		local args = { keys[1] }
@@ -709,6 +777,16 @@ local function oms_apply(keys, args)
 		end
 	end
 	local plan = decide[ctx.type](ctx, order, pending_text)
+	local full = redis.call('XLEN', keys[2]) >= ORDER_EVENTS_MAX
+	if plan.bump and full and ctx.type == 'orders.update' then
+		plan = refuse('the order holds ' .. ORDER_EVENTS_MAX ..
+		    ' events, its limit: it takes no more updates')
+	end
+	-- A command that changes nothing is not recorded when its outcome
+	-- cannot change (settled), or when the order is at its limit.
+	if not plan.bump and (plan.settled or full) then
+		plan.unrecorded = true
+	end
 	return write_plan(keys, ctx, order, plan)
 end
 

@@ -31,6 +31,7 @@
 #include "fault.h"
 #include "json.h"
 #include "log.h"
+#include "policy.h"
 #include "prefork.h"
 #include "worker.h"
 
@@ -38,6 +39,23 @@
 #define REPLY_TTL_S		60
 #define RETRY_MIN_MS		100
 #define RETRY_MAX_MS		2000
+
+/* An error reply's meaning for this message, as an oms_err: permanent ->
+ * OMS_EINVAL (dead-letter), a missing library -> OMS_ENOTFOUND (reload),
+ * transient -> OMS_EUNAVAIL (retry, bounded). */
+static enum oms_err
+flow_reply_err(const char *what, const char *reply)
+{
+	log_warnx("%s: %s", what, reply);
+	switch (policy_error_class(reply)) {
+	case POLICY_PERMANENT:
+		return OMS_EINVAL;
+	case POLICY_RELOAD:
+		return OMS_ENOTFOUND;
+	default:
+		return OMS_EUNAVAIL;
+	}
+}
 
 static void
 flow_sleep_ms(int ms)
@@ -71,6 +89,19 @@ flow_time_ms(const char *s)
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	return (long long)timegm(&tm) * 1000 + ms;
+}
+
+/* True if the len bytes of body (bytes: NULs may be anywhere) contain
+ * needle. */
+static int
+flow_body_has(const char *body, size_t len, const char *needle)
+{
+	size_t	 n = strlen(needle);
+
+	for (size_t i = 0; n <= len && i <= len - n; i++)
+		if (memcmp(body + i, needle, n) == 0)
+			return 1;
+	return 0;
 }
 
 /* Adds one to field of the metrics hash key (read by oms-fcgi's
@@ -121,9 +152,10 @@ flow_get_order(struct worker *w, const char *id, struct json_object **order)
 		(void)json_parse_strict(r->str, r->len, order, err,
 		    sizeof(err));
 	else if (r->type == STORE_ERROR) {
-		log_warnx("oms_get: %s", r->str);
+		enum oms_err rc = flow_reply_err("oms_get", r->str);
+
 		store_reply_free(r);
-		return OMS_EUNAVAIL;
+		return rc;
 	}
 	store_reply_free(r);
 	return OMS_OK;
@@ -138,7 +170,7 @@ flow_get_order(struct worker *w, const char *id, struct json_object **order)
  */
 static enum oms_err
 flow_data(struct worker *w, const struct oms_command *cmd,
-    struct json_object **data)
+    struct json_object **data, int *provider_failed)
 {
 	struct json_object *order = NULL;
 	const char *status = NULL, *s;
@@ -200,6 +232,7 @@ flow_data(struct worker *w, const struct oms_command *cmd,
 		json_add_bool(*data, "skipped", 1);
 	json_object_put(order);
 	if (rc != OMS_OK) {
+		*provider_failed = 1;
 		json_object_put(*data);
 		*data = NULL;
 	}
@@ -208,8 +241,9 @@ flow_data(struct worker *w, const struct oms_command *cmd,
 
 /*
  * Applies cmd: one FCALL oms_apply. OMS_OK with *result (owned) set;
- * OMS_EINVAL when the Function refused the arguments (dead-letter);
- * OMS_EUNAVAIL for a transient failure (retry).
+ * OMS_EINVAL for a permanent error (the Function refused the arguments,
+ * WRONGTYPE, a script error: dead-letter); OMS_ENOTFOUND when the library
+ * is missing; OMS_EUNAVAIL for a transient failure (retry).
  */
 static enum oms_err
 flow_apply(struct worker *w, const struct oms_command *cmd,
@@ -272,11 +306,7 @@ flow_apply(struct worker *w, const struct oms_command *cmd,
 	if (rc != OMS_OK)
 		return OMS_EUNAVAIL;
 	if (r->type == STORE_ERROR) {
-		log_warnx("oms_apply: %s", r->str);
-		rc = strncmp(r->str, "EINVAL", 6) == 0 ? OMS_EINVAL :
-		    strstr(r->str, "not found") != NULL ||
-		    strstr(r->str, "NOSCRIPT") != NULL ? OMS_ENOTFOUND :
-		    OMS_EUNAVAIL;
+		rc = flow_reply_err("oms_apply", r->str);
 		store_reply_free(r);
 		return rc;
 	}
@@ -394,9 +424,10 @@ worker_apply(struct worker *w, const struct mq_delivery *d,
 	struct oms_command *cmd = calloc(1, sizeof(*cmd));
 	struct json_object *data = NULL, *result = NULL;
 	const char *customer_id = NULL, *outcome;
+	struct policy_retry retry = { 0, 0 };
 	char err[256];
 	enum oms_err rc;
-	int backoff = 0;
+	int delay, provider_failed;
 
 	log_set_field(LOG_FIELD_REQUEST_ID, d->correlation_id);
 	log_set_field(LOG_FIELD_COMMAND_ID, d->message_id);
@@ -418,7 +449,7 @@ worker_apply(struct worker *w, const struct mq_delivery *d,
 	log_set_field(LOG_FIELD_ORDER_ID, cmd->order_id);
 	/* Tests: a poison message, which kills every worker that takes it. */
 	if (fault_value("exit-on-poison") &&
-	    strstr(d->body, "\"poison\"") != NULL) {
+	    flow_body_has(d->body, d->len, "\"poison\"")) {
 		log_warnx("fault injection: exiting on a poison message");
 		_exit(4);
 	}
@@ -426,10 +457,13 @@ worker_apply(struct worker *w, const struct mq_delivery *d,
 		customer_id = cmd->data.create.customer_id;
 
 	for (;;) {
+		provider_failed = 0;
 		if (!w->functions_loaded &&
-		    worker_load_functions(w) != OMS_OK)
-			rc = OMS_EUNAVAIL;
-		else if ((rc = flow_data(w, cmd, &data)) == OMS_OK) {
+		    (rc = worker_load_functions(w)) != OMS_OK)
+			/* a library Redis refuses to load is permanent */
+			rc = rc == OMS_EINTERNAL ? OMS_EINVAL : OMS_EUNAVAIL;
+		else if ((rc = flow_data(w, cmd, &data, &provider_failed)) ==
+		    OMS_OK) {
 			rc = flow_apply(w, cmd, data, customer_id, &result);
 			json_object_put(data);
 			data = NULL;
@@ -442,13 +476,27 @@ worker_apply(struct worker *w, const struct mq_delivery *d,
 			mq_reject(w->consumer, d->tag, 1);
 			goto done;
 		}
-		if (backoff == 0)
-			log_warnx("Redis: %s; retrying", store_errstr(w->store));
-		flow_sleep_ms(flow_backoff(&backoff));
+		/* Bounded while Redis answers; a provider or Redis outage is
+		 * not this message's fault and is retried without bound. */
+		delay = policy_retry_next(&retry, !provider_failed &&
+		    store_ping(w->store) == OMS_OK);
+		if (delay < 0) {
+			log_warnx("requeueing %s after %d failed tries while "
+			    "Redis is up; the queue's delivery limit "
+			    "dead-letters it if it keeps failing",
+			    command_type_name(cmd->type), retry.attempts);
+			flow_count(w, "oms:metrics:worker", "requeued_retries");
+			mq_reject(w->consumer, d->tag, 1);
+			goto done;
+		}
+		if (retry.delay_ms == POLICY_RETRY_MIN_MS)
+			log_warnx("%s: %s; retrying", provider_failed ?
+			    "provider" : "Redis", store_errstr(w->store));
+		flow_sleep_ms(delay);
 	}
 	if (rc == OMS_EINVAL) {
-		log_warnx("dead-lettering %s: the Function refused its "
-		    "arguments", command_type_name(cmd->type));
+		log_warnx("dead-lettering %s: a permanent error (see above); "
+		    "it can never apply", command_type_name(cmd->type));
 		flow_count(w, "oms:metrics:worker", "dead_lettered_invalid");
 		mq_reject(w->consumer, d->tag, 0);
 		goto done;
