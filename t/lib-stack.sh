@@ -315,12 +315,24 @@ EOF
 		if [ "$(stack_redis_cli ping 2>/dev/null)" = PONG ] &&
 			[ -s "$STACK_DIR/pids/redis.pid" ]; then
 			stack__record redis "$(cat "$STACK_DIR/pids/redis.pid")"
-			return 0
+			stack_load_functions
+			return
 		fi
 		sleep 0.1
 	done
 	tail -n 20 "$d/redis.log" >&2
 	stack__err "redis on port $port did not answer PING within 10 s"
+}
+
+# stack_load_functions: FUNCTION LOAD REPLACE redis/oms.lua as oms-worker,
+# as oms-worker does at start: oms-fcgi calls oms_request_cancel for every
+# cancel and delete, also in scripts that run no worker. Unless
+# STACK_REDIS_NO_FUNCTIONS=1.
+stack_load_functions() {
+	[ "${STACK_REDIS_NO_FUNCTIONS:-0}" = 1 ] && return 0
+	stack_redis_cli_as oms-worker -x FUNCTION LOAD REPLACE \
+	    <"$OMS_SRCDIR/redis/oms.lua" 2>&1 | grep -qx oms ||
+		stack__err "FUNCTION LOAD of redis/oms.lua failed"
 }
 
 # stack_redis_cli_as USER [ARGS...]: redis-cli as USER against this stack's
