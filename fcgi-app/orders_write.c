@@ -3,9 +3,14 @@
  * PATCH /orders/{id}, PATCH /orders/{id}/cancel, DELETE /orders/{id},
  * PATCH /orders/{id}/delivered.
  *
- * oms-fcgi never writes an order: it checks the request against the current
- * state (404, 409 — the worker re-checks and is the authority), publishes a
- * command and answers 202 only once the broker confirmed it (DESIGN §8).
+ * oms-fcgi never writes an order's state: it checks the request against
+ * the current state (404, 409 — the worker re-checks and is the authority),
+ * publishes a command and answers 202 only once the broker confirmed it
+ * (DESIGN §8). Its one write is the mark of an accepted cancel: for a
+ * cancel or a delete it first calls the Function oms_request_cancel, which
+ * refuses a shipped order and sets cancelRequestedAt atomically with that
+ * check, so that the ship step never ships an order whose cancel was
+ * answered 202 (cancel wins exactly, docs/flow.md).
  * With `Prefer: wait=N` (RFC 7240, N <= 5 s) it then waits for the worker's
  * outcome on oms:reply:<commandId> and answers 201/200 with the order, 409
  * if the worker refused, or still 202 when the wait ran out.
@@ -505,6 +510,51 @@ done:
 	free(in);
 }
 
+/* What oms_request_cancel answered. */
+enum write_mark {
+	WRITE_MARK_GO = 0,	/* marked, or nothing to mark: publish */
+	WRITE_MARK_NOOP,	/* nothing to change: answer the order */
+	WRITE_MARK_REFUSED	/* shipped or delivered: 409 */
+};
+
+/*
+ * For a cancel or delete: FCALL oms_request_cancel. Returns the decision,
+ * with the status that refused it in status; -1 after answering 503 (Redis
+ * failed: nothing was published). The mark stays if the publish fails:
+ * the worker takes it as the customer's cancel (a 503 says "may or may not
+ * have been accepted").
+ */
+static int
+write_request_cancel(struct app *app, struct http_req *req,
+    const struct oms_command *cmd, char *status, size_t len)
+{
+	struct store_reply *r = NULL;
+	int rc = WRITE_MARK_GO;
+
+	if (store_cmd_strict(app->store, &r,
+	    "FCALL oms_request_cancel 1 oms:order:%s %s %s", cmd->order_id,
+	    cmd->type == OMS_CMD_CANCEL ? "cancel" : "delete",
+	    cmd->issued_at) != OMS_OK || r->type != STORE_STRING) {
+		store_reply_free(r);
+		http_problem(req, 503, "unavailable", "Service Unavailable",
+		    "Redis did not record the cancel request; nothing was "
+		    "published. Retry later.", "Retry-After: 1\r\n", NULL);
+		return -1;
+	}
+	if (strcmp(r->str, "noop") == 0)
+		rc = WRITE_MARK_NOOP;
+	else if (strncmp(r->str, "refused:", 8) == 0) {
+		snprintf(status, len, "%s", r->str + 8);
+		rc = WRITE_MARK_REFUSED;
+	}
+	/* "marked", "unmarked" (a delete that cancels nothing) and
+	 * "notfound" (the create is still queued: the cancel wins over it
+	 * in the worker) all publish */
+	log_debug("oms_request_cancel: %s", r->str);
+	store_reply_free(r);
+	return rc;
+}
+
 /* How the commands on an existing order differ. */
 struct write_spec {
 	enum oms_cmd_type type;
@@ -523,7 +573,7 @@ write_order_command(struct app *app, struct http_req *req,
 	struct oms_command *cmd = NULL;
 	struct json_object *order = NULL, *ack;
 	const char *type = command_type_name(ws->type), *problem = NULL;
-	char id[OMS_ID_MAX + 1], detail[160];
+	char id[OMS_ID_MAX + 1], detail[160], state[32];
 	int wait_s, any_status;
 
 	if (orders_authenticate(app, req, ws->roles, &who) == -1 ||
@@ -581,6 +631,23 @@ write_order_command(struct app *app, struct http_req *req,
 		cmd->data.update = up;
 	else if (ws->body == BODY_DELIVERED)
 		cmd->data.delivered = dl;
+	if (ws->type == OMS_CMD_CANCEL || ws->type == OMS_CMD_DELETE) {
+		switch (write_request_cancel(app, req, cmd, state,
+		    sizeof(state))) {
+		case -1:
+			goto done;
+		case WRITE_MARK_NOOP:
+			log_info("%s changes nothing: not published", type);
+			http_respond_json(req, 200, NULL, order);
+			goto done;
+		case WRITE_MARK_REFUSED:
+			snprintf(detail, sizeof(detail), "An order that is %s "
+			    "cannot be canceled.", state);
+			http_problem(req, 409, "invalid-state", "Conflict",
+			    detail, NULL, NULL);
+			goto done;
+		}
+	}
 	if (write_publish(app, req, cmd) == -1)
 		goto done;
 	if (write_wait(app, req, id, cmd->command_id, &wait_s, 0))

@@ -28,6 +28,10 @@ struct oms_config {
 	enum log_format	 log_format;		/* LOG_FORMAT */
 	int		 payment_delay_ms;	/* PAYMENT_DELAY_MS */
 	int		 shipping_delay_ms;	/* SHIPPING_DELAY_MS */
+	char		*payment_token;		/* PAYMENT_TOKEN (secret) */
+	char		*shipping_token;	/* SHIPPING_TOKEN (secret) */
+	char		*provider_sim_listen;	/* PROVIDER_SIM_LISTEN: host:port */
+	int		 provider_sim_jitter_pct; /* PROVIDER_SIM_JITTER_PCT */
 	long		 max_body_bytes;	/* MAX_BODY_BYTES */
 	int		 require_prices;	/* REQUIRE_PRICES: 0 or 1 */
 	int		 require_address;	/* REQUIRE_ADDRESS: 0 or 1 */

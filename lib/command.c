@@ -31,6 +31,7 @@ static const char *const command_types[] = {
 	[OMS_CMD_DELETE] =		"orders.delete",
 	[OMS_CMD_DELIVERED] =		"orders.delivered",
 	[OMS_CMD_REFUND] =		"orders.refund",
+	[OMS_CMD_VOID] =		"orders.void",
 };
 
 static const char *const command_roles[] = {
@@ -384,8 +385,14 @@ command_decode(const char *body, size_t len, struct oms_command *out,
 	if (!json_object_is_type(root, json_type_object))
 		r = command_fail(err, errlen, "", "must be a JSON object");
 	else if ((r = command_head(root, out, err, errlen)) == OMS_OK &&
-	    (r = command_actor(root, out, err, errlen)) == OMS_OK)
-		r = command_data(root, out, err, errlen);
+	    (r = command_actor(root, out, err, errlen)) == OMS_OK) {
+		/* only the worker's own follow-ups void a shipment */
+		if (out->type == OMS_CMD_VOID && out->role != OMS_ROLE_SYSTEM)
+			r = command_fail(err, errlen, "/actor/role",
+			    "must be system for orders.void");
+		else
+			r = command_data(root, out, err, errlen);
+	}
 	json_object_put(root);
 	return r;
 }

@@ -29,6 +29,8 @@ enum oms_cmd_type {
 	OMS_CMD_DELETE,
 	OMS_CMD_DELIVERED,
 	OMS_CMD_REFUND,
+	OMS_CMD_VOID,		/* system only: void a shipment booked for
+				 * an order canceled meanwhile */
 	OMS_CMD_MAX
 };
 

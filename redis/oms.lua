@@ -13,7 +13,9 @@ FUNCTION LOAD REPLACE and calls, once per command:
         <type> <commandId> <orderId> <at> <actor> <data> <createdAtMs>
         <createdAt> <eventsCap> <replyTtl>
 
-and, read-only, FCALL_RO oms_get 1 oms:order:<orderId>. docs/redis.md has
+and, read-only, FCALL_RO oms_get 1 oms:order:<orderId>. oms-fcgi calls
+FCALL oms_request_cancel 1 oms:order:<orderId> <cancel|delete> <at>
+before it publishes a cancel or a delete (cancel wins exactly). docs/redis.md has
 the whole contract, docs/flow.md the state machine.
 
 Functions are atomic but do not roll back (REFERENCES.md): writes made
@@ -365,7 +367,16 @@ local data_checks = {
 		if skipped(d) then
 			return nil
 		end
-		return check_ids(d, { 'shipCompanyId', 'trackingNumber' })
+		-- shipmentId: the shipping provider's id of the booking (to void
+		-- it when a cancel was accepted meanwhile)
+		return check_ids(d, { 'shipCompanyId', 'trackingNumber' }) or
+		    check_ids(d, { 'shipmentId' }, true)
+	end,
+	['orders.void'] = function(d)
+		if skipped(d) then
+			return nil
+		end
+		return check_ids(d, { 'shipmentId' })
 	end,
 	['orders.update'] = function(d)
 		local err = check_ids(d, { 'shipCompanyId', 'trackingNumber' }, true)
@@ -651,11 +662,45 @@ decide['orders.process.payment'] = function(ctx, order)
 	return refuse('an order that is ' .. order.status .. ' cannot be paid')
 end
 
--- "orders.ship | paymentSuccess | shipped (+ carrier, tracking number)"
+-- "orders.ship | paymentSuccess | shipped (+ carrier, tracking number)".
+-- Cancel wins exactly (docs/flow.md): an order whose cancel oms-fcgi
+-- accepted (cancelRequestedAt, set by oms_request_cancel) is not shipped,
+-- whether the worker skipped the provider or the provider booked a shipment
+-- meanwhile: the ship step cancels it itself, refunds it, and voids a
+-- shipment that was booked (orders.void). The later orders.cancel is then a
+-- no-op.
+local function ship_void(ctx, set, followUps)
+	if ctx.data.shipmentId ~= nil then
+		set.voidShipmentId = ctx.data.shipmentId
+		followUps[#followUps + 1] = followup(ctx, 'orders.void', '.void')
+		return true
+	end
+	return false
+end
+
 decide['orders.ship'] = function(ctx, order)
 	local m = missing(order)
 	if m then
 		return m
+	end
+	if order.status == 'paymentSuccess' and order.cancelRequestedAt ~= nil then
+		local set, f = { status = 'canceled' },
+		    { followup(ctx, 'orders.refund', '.refund') }
+		local voided = ship_void(ctx, set, f)
+		return { outcome = 'canceled', to = 'canceled', bump = true,
+		    set = set, followUps = f,
+		    message = 'cancel requested before shipping: order canceled, ' ..
+		    'the payment is refunded' .. (voided and
+		    ', the booked shipment is voided' or '') }
+	end
+	if order.status == 'canceled' and order.voidShipmentId == nil then
+		-- canceled while the provider booked: the booking must not go
+		local set, f = {}, {}
+		if ship_void(ctx, set, f) then
+			return { outcome = 'canceled', bump = true, set = set,
+			    followUps = f, message = 'the order was canceled ' ..
+			    'while the shipment was booked: it is voided' }
+		end
 	end
 	if order.status ~= 'paymentSuccess' then
 		return refuse('an order that is ' .. order.status .. ' cannot be shipped')
@@ -668,8 +713,35 @@ decide['orders.ship'] = function(ctx, order)
 	return { outcome = 'applied', to = 'shipped', bump = true,
 	    set = { status = 'shipped', shipCompanyId = ctx.data.shipCompanyId,
 	    trackingNumber = ctx.data.trackingNumber,
-	    carrierTrackingNumber = ctx.data.trackingNumber },
+	    carrierTrackingNumber = ctx.data.trackingNumber,
+	    shipmentId = ctx.data.shipmentId },
 	    message = 'order shipped' }
+end
+
+-- "orders.void | voidShipmentId set, not voided | shipmentVoidedAt": the
+-- shipping provider voided the shipment the ship step booked for an order
+-- canceled meanwhile.
+decide['orders.void'] = function(ctx, order)
+	local m = missing(order)
+	if m then
+		return m
+	end
+	if order.voidShipmentId == nil then
+		return settled(refuse('the order has no shipment to void'))
+	end
+	if order.shipmentVoidedAt ~= nil then
+		return settled({ outcome = 'applied',
+		    message = 'the shipment is already voided' })
+	end
+	if skipped(ctx.data) then
+		return refuse('void skipped by the worker')
+	end
+	if ctx.data.shipmentId ~= order.voidShipmentId then
+		return settled(refuse('data.shipmentId is not the shipment to void'))
+	end
+	return { outcome = 'applied', bump = true,
+	    set = { shipmentVoidedAt = ctx.at },
+	    message = 'the booked shipment ' .. order.voidShipmentId .. ' is voided' }
 end
 
 -- "orders.update | not delivered/canceled | shipping fields"
@@ -760,6 +832,11 @@ decide['orders.cancel'] = function(ctx, order, pending_text)
 	local set, f = cancel_effect(ctx, order)
 	if set == nil then
 		-- canceled, shipped and delivered never become cancellable
+		if order.status == 'canceled' and order.cancelRequestedAt ~= nil then
+			-- the cancel oms-fcgi accepted, done by the ship step
+			return settled({ outcome = 'noop', message = 'the order is ' ..
+			    'already canceled (cancel requested before shipping)' })
+		end
 		if order.status == 'canceled' then
 			return settled(refuse('the order is already canceled'))
 		end
@@ -1053,6 +1130,56 @@ local function oms_get(keys, args)
 	return json_object(m)
 end
 
+-- FCALL oms_request_cancel 1 oms:order:<orderId> <cancel|delete> <at>
+--
+-- oms-fcgi's only write to an order (its ACL grants this Function and
+-- HSETNX on order hashes, nothing else): before it publishes a cancel or a
+-- delete it records, atomically with the check, that the customer's cancel
+-- was accepted. Cancel wins exactly (docs/flow.md): the ship step then
+-- never ships the order. Answers one of
+--   "notfound"          no order hash (its create may still be queued:
+--                       the cancel is published and wins over it)
+--   "refused:<status>"  a cancel of a shipped or delivered order (409)
+--   "noop"              nothing to change: already canceled / deleted
+--   "marked"            cancelRequestedAt set (kept if set before)
+--   "unmarked"          a delete that cancels nothing (shipped, delivered
+--                       or canceled): publish it, no mark
+local NOT_CANCELLABLE = { shipped = true, delivered = true }
+
+local function oms_request_cancel(keys, args)
+	if #keys ~= 1 or not keys[1]:find('^oms:order:[^:]+$') then
+		return einval('oms_request_cancel takes 1 key, oms:order:<orderId>')
+	end
+	if #args ~= 2 or (args[1] ~= 'cancel' and args[1] ~= 'delete') or
+	    not is_time(args[2]) then
+		return einval('oms_request_cancel takes cancel|delete and an ' ..
+		    'RFC 3339 UTC time with ms')
+	end
+	local f = redis.call('HMGET', keys[1], 'status', 'isDeleted')
+	local status, deleted = f[1], f[2]
+	if status == false then
+		return 'notfound'
+	end
+	if args[1] == 'cancel' then
+		if status == 'canceled' then
+			return 'noop'
+		end
+		if NOT_CANCELLABLE[status] then
+			return 'refused:' .. status
+		end
+	else
+		if deleted == '1' then
+			return 'noop'
+		end
+		if NOT_CANCELLABLE[status] or status == 'canceled' then
+			return 'unmarked'
+		end
+	end
+	redis.call('HSETNX', keys[1], 'cancelRequestedAt', args[2])
+	return 'marked'
+end
+
 redis.register_function('oms_apply', oms_apply)
+redis.register_function('oms_request_cancel', oms_request_cancel)
 redis.register_function({ function_name = 'oms_get', callback = oms_get,
     flags = { 'no-writes' } })

@@ -932,6 +932,116 @@ test_expect_success 'delivered is checked against the carrier value, not a chang
 	expect_res applied shipped delivered 4 "[]"
 '
 
+# Cancel wins exactly (docs/flow.md): oms-fcgi marks the accepted cancel
+# with oms_request_cancel; the ship step refuses a marked order.
+
+# rc OID KIND: FCALL oms_request_cancel as oms-fcgi; the reply on stdout.
+rc() {
+	stack_redis_cli_as oms-fcgi FCALL oms_request_cancel 1 "oms:order:$1" "$2" \
+	    2026-01-02T05:00:00.000Z 2>&1 | tr -d '\r'
+}
+
+test_expect_success 'oms_request_cancel: oms-fcgi may call it, and nothing else that writes orders' '
+	to_paid ocr1 kcr1 &&
+	test_eq "$(rc ocr1 cancel)" marked &&
+	test_eq "$(h ocr1 cancelRequestedAt)" 2026-01-02T05:00:00.000Z &&
+	test_eq "$(h ocr1 status)" paymentSuccess &&
+	# a second request keeps the first time
+	test_eq "$(stack_redis_cli_as oms-fcgi FCALL oms_request_cancel 1 oms:order:ocr1 cancel 2026-01-02T06:00:00.000Z | tr -d "\r")" marked &&
+	test_eq "$(h ocr1 cancelRequestedAt)" 2026-01-02T05:00:00.000Z &&
+	test_match "$(stack_redis_cli_as oms-fcgi HSET oms:order:ocr1 status shipped 2>&1)" "NOPERM" &&
+	test_match "$(stack_redis_cli_as oms-fcgi HDEL oms:order:ocr1 cancelRequestedAt 2>&1)" "NOPERM" &&
+	test_match "$(stack_redis_cli_as oms-fcgi FCALL oms_request_cancel 1 oms:orders cancel 2026-01-02T05:00:00.000Z 2>&1)" "NOPERM|EINVAL" &&
+	test_match "$(rc ocr1 bogus)" "EINVAL" &&
+	test_eq "$(h ocr1 status)" paymentSuccess
+'
+
+test_expect_success 'oms_request_cancel: not found, refused when shipped, no-op when canceled or deleted' '
+	test_eq "$(rc nosuch cancel)" notfound &&
+	test_eq "$(R exists oms:order:nosuch)" 0 &&
+	to_shipped ocr2 kcr2 &&
+	test_eq "$(rc ocr2 cancel)" refused:shipped &&
+	test_eq "$(rc ocr2 delete)" unmarked &&
+	test_eq "$(R hexists oms:order:ocr2 cancelRequestedAt)" 0 &&
+	apply orders.create kcr3 ocr3 "$CREATE" "$CUSTOMER" &&
+	apply orders.cancel xcr3 ocr3 "{}" "$CUSTOMER" &&
+	test_eq "$(rc ocr3 cancel)" noop &&
+	test_eq "$(rc ocr3 delete)" unmarked &&
+	apply orders.delete dcr3 ocr3 "{}" "$CUSTOMER" &&
+	test_eq "$(rc ocr3 delete)" noop &&
+	apply orders.create kcr4 ocr4 "$CREATE" "$CUSTOMER" &&
+	test_eq "$(rc ocr4 delete)" marked
+'
+
+test_expect_success 'ship of a marked order, provider skipped: canceled by the ship step, refunded' '
+	apply orders.ship kcr1.pay.ship ocr1 "{\"skipped\":true}" &&
+	expect_res canceled paymentSuccess canceled 3 \
+		"[{\"type\":\"orders.refund\",\"commandId\":\"kcr1.pay.ship.refund\"}]" &&
+	test_eq "$(res .detail)" "cancel requested before shipping: order canceled, the payment is refunded" &&
+	test_eq "$(h ocr1 status)" canceled &&
+	test_eq "$(R hexists oms:order:ocr1 voidShipmentId)" 0 &&
+	test_eq "$(ev ocr1 .outcome)" canceled &&
+	ev ocr1 .detail | jq -r .message | grep -q "cancel requested before shipping"
+'
+
+test_expect_success 'the cancel that follows is a no-op answered "noop", not recorded' '
+	n=$(nev ocr1) &&
+	apply orders.cancel xcr1 ocr1 "{}" "$CUSTOMER" &&
+	expect_res noop canceled canceled 3 "[]" &&
+	test_eq "$(res .recorded)" false &&
+	test_eq "$(nev ocr1)" "$n" &&
+	test_eq "$(R lrange oms:reply:xcr1 0 0 | jq -r .outcome)" noop &&
+	apply orders.refund kcr1.pay.ship.refund ocr1 "{\"refundTransactionId\":\"rf_cr1\"}" &&
+	expect_res applied canceled canceled 4 "[]"
+'
+
+test_expect_success 'ship of a marked order whose shipment was booked: canceled, refunded, void follow-up' '
+	to_paid ocr5 kcr5 &&
+	test_eq "$(rc ocr5 cancel)" marked &&
+	apply orders.ship kcr5.pay.ship ocr5 "{\"shipCompanyId\":\"sim-post\",\"trackingNumber\":\"SIM1\",\"shipmentId\":\"sh_5\"}" &&
+	expect_res canceled paymentSuccess canceled 3 \
+		"[{\"type\":\"orders.refund\",\"commandId\":\"kcr5.pay.ship.refund\"},{\"type\":\"orders.void\",\"commandId\":\"kcr5.pay.ship.void\"}]" &&
+	test_eq "$(h ocr5 voidShipmentId)" sh_5 &&
+	test_eq "$(R hexists oms:order:ocr5 trackingNumber)" 0 &&
+	reapply kcr5.pay.ship &&
+	test_eq "$(res .outcome)" duplicate &&
+	test_eq "$(jq -c ".followUps | length" res)" 2
+'
+
+test_expect_success 'orders.void records shipmentVoidedAt once; a repeat is settled' '
+	apply orders.void kcr5.pay.ship.void ocr5 "{\"shipmentId\":\"sh_5\"}" &&
+	expect_res applied canceled canceled 4 "[]" &&
+	test_eq "$(h ocr5 shipmentVoidedAt)" "$AT" &&
+	apply orders.void kcr5.again ocr5 "{\"shipmentId\":\"sh_5\"}" &&
+	test_eq "$(res .outcome)" applied &&
+	test_eq "$(res .recorded)" false &&
+	apply orders.void kcr1.void ocr1 "{\"skipped\":true}" &&
+	expect_res refused canceled canceled 4 "[]" &&
+	test_eq "$(res .detail)" "the order has no shipment to void" &&
+	args_for orders.void kv9 ocr5 "{}" "$SYSTEM" && fcall_A &&
+	grep -q "EINVAL data.shipmentId is required" res
+'
+
+test_expect_success 'a shipment booked after the cancel was applied is voided too' '
+	to_paid ocr6 kcr6 &&
+	test_eq "$(rc ocr6 cancel)" marked &&
+	apply orders.cancel xcr6 ocr6 "{}" "$CUSTOMER" &&
+	expect_res applied paymentSuccess canceled 3 \
+		"[{\"type\":\"orders.refund\",\"commandId\":\"xcr6.refund\"}]" &&
+	apply orders.ship kcr6.pay.ship ocr6 "{\"shipCompanyId\":\"sim-post\",\"trackingNumber\":\"SIM6\",\"shipmentId\":\"sh_6\"}" &&
+	expect_res canceled canceled canceled 4 \
+		"[{\"type\":\"orders.void\",\"commandId\":\"kcr6.pay.ship.void\"}]" &&
+	test_eq "$(h ocr6 voidShipmentId)" sh_6 &&
+	test_eq "$(h ocr6 status)" canceled
+'
+
+test_expect_success 'an unmarked order ships as before, keeping the shipmentId' '
+	to_paid ocr7 kcr7 &&
+	apply orders.ship kcr7.pay.ship ocr7 "{\"shipCompanyId\":\"sim-post\",\"trackingNumber\":\"SIM7\",\"shipmentId\":\"sh_7\"}" &&
+	expect_res applied paymentSuccess shipped 3 "[]" &&
+	test_eq "$(h ocr7 shipmentId)" sh_7
+'
+
 test_expect_success 'Redis restart: the library and the data survive' '
 	snapshot o7 >before &&
 	stack_restart_redis &&

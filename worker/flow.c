@@ -4,8 +4,9 @@
  *   decode and validate (a malformed command is rejected without requeue:
  *   the quorum queue dead-letters it to order-worker-queue.dead)
  *   -> call the provider when the step needs one and the order is in the
- *      state where it applies (payment: created; ship: paymentSuccess;
- *      refund: canceled, paid, not refunded)
+ *      state where it applies (payment: created; ship: paymentSuccess and
+ *      no cancel requested; refund: canceled, paid, not refunded; void: a
+ *      shipment to void, not voided yet)
  *   -> apply atomically in Redis: one FCALL oms_apply (redis/oms.lua),
  *      which dedupes by commandId, checks the transition, writes the
  *      order, its events, the indexes and the reply, and returns the
@@ -163,6 +164,31 @@ flow_get_order(struct worker *w, const char *id, struct json_object **order)
 }
 
 /*
+ * orders.void: the ship step booked a shipment for an order whose cancel
+ * was accepted meanwhile (voidShipmentId); void it with the shipping
+ * provider under this command's id, once (shipmentVoidedAt not set yet).
+ * Adds {"shipmentId"} to data, or {"skipped":true} when there is nothing
+ * to void.
+ */
+static enum oms_err
+flow_void_step(struct worker *w, const struct oms_command *cmd,
+    struct json_object *order, struct json_object *data)
+{
+	const char *id = json_get_str(order, "voidShipmentId");
+	enum oms_err rc;
+
+	if (id == NULL || *id == '\0' ||
+	    json_get_str(order, "shipmentVoidedAt") != NULL) {
+		json_add_bool(data, "skipped", 1);
+		return OMS_OK;
+	}
+	if ((rc = w->shipping.void_shipment(&w->shipping, cmd->command_id,
+	    id)) == OMS_OK)
+		json_add_str(data, "shipmentId", id);
+	return rc;
+}
+
+/*
  * The data member the Function gets: the command's own data, or for the
  * provider steps the provider's answer. *data is an owned object. A step
  * whose precondition does not hold calls no provider and passes
@@ -175,7 +201,7 @@ flow_data(struct worker *w, const struct oms_command *cmd,
 {
 	struct json_object *order = NULL;
 	const char *status = NULL, *s;
-	char a[OMS_ID_MAX + 1], b[OMS_ID_MAX + 1];
+	char a[OMS_ID_MAX + 1], b[OMS_ID_MAX + 1], c[OMS_ID_MAX + 1];
 	enum oms_err rc = OMS_OK;
 	int declined;
 
@@ -193,6 +219,7 @@ flow_data(struct worker *w, const struct oms_command *cmd,
 	case OMS_CMD_PROCESS_PAYMENT:
 	case OMS_CMD_SHIP:
 	case OMS_CMD_REFUND:
+	case OMS_CMD_VOID:
 		break;
 	default:
 		*data = json_object_new_object();
@@ -215,13 +242,18 @@ flow_data(struct worker *w, const struct oms_command *cmd,
 				json_add_str(*data, "transactionId", a);
 		}
 	} else if (cmd->type == OMS_CMD_SHIP && status != NULL &&
-	    strcmp(status, "paymentSuccess") == 0) {
+	    strcmp(status, "paymentSuccess") == 0 &&
+	    json_get_str(order, "cancelRequestedAt") == NULL) {
+		/* a marked order is not shipped: cancel wins exactly */
 		rc = w->shipping.ship(&w->shipping, cmd->command_id,
-		    cmd->order_id, a, b);
+		    cmd->order_id, a, b, c);
 		if (rc == OMS_OK) {
 			json_add_str(*data, "shipCompanyId", a);
 			json_add_str(*data, "trackingNumber", b);
+			json_add_str(*data, "shipmentId", c);
 		}
+	} else if (cmd->type == OMS_CMD_VOID) {
+		rc = flow_void_step(w, cmd, order, *data);
 	} else if (cmd->type == OMS_CMD_REFUND && status != NULL &&
 	    strcmp(status, "canceled") == 0 &&
 	    (s = json_get_str(order, "paymentTransactionId")) != NULL &&

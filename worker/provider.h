@@ -28,16 +28,24 @@ struct payment_provider {
 
 struct shipping_provider {
 	const char	*name;
-	/* Books a shipment; OMS_OK with carrier and tracking set. */
+	/* Books a shipment; OMS_OK with carrier, tracking and the provider's
+	 * shipment id set. */
 	enum oms_err	(*ship)(const struct shipping_provider *p,
 			    const char *key, const char *order_id,
 			    char carrier[OMS_ID_MAX + 1],
-			    char tracking[OMS_ID_MAX + 1]);
+			    char tracking[OMS_ID_MAX + 1],
+			    char shipment_id[OMS_ID_MAX + 1]);
+	/* Voids shipment_id, booked for an order canceled meanwhile (cancel
+	 * wins exactly, docs/flow.md); OMS_OK also when it was voided
+	 * before. */
+	enum oms_err	(*void_shipment)(const struct shipping_provider *p,
+			    const char *key, const char *shipment_id);
 	int		 delay_ms;
 };
 
 /* The simulated providers (a payment method id beginning "pm_decline" is
- * declined; ids derive from the key, so a repeat answers the same). */
+ * declined; ids derive from the key, so a repeat answers the same; a void
+ * records nothing and answers OMS_OK). */
 void	provider_sim_payment(struct payment_provider *p, int delay_ms);
 void	provider_sim_shipping(struct shipping_provider *p, int delay_ms);
 

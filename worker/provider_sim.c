@@ -4,7 +4,7 @@
  * They wait the configured delay (bounded by the configuration at 20 s, well
  * inside the AMQP heartbeat timeout, so a slow call never costs the
  * worker its broker connection), then answer ids derived from the
- * idempotency key: "txn_", "rfd_" or "TRK" and 20 hex digits of
+ * idempotency key: "txn_", "rfd_", "TRK" or "sh_" and 20 hex digits of
  * SHA-256(kind, key). Calling again with the same key answers the same,
  * as a real provider's idempotency keys do.
  */
@@ -62,12 +62,26 @@ sim_refund(const struct payment_provider *p, const char *key, const char *txn,
 static enum oms_err
 sim_ship(const struct shipping_provider *p, const char *key,
     const char *order_id, char carrier[OMS_ID_MAX + 1],
-    char tracking[OMS_ID_MAX + 1])
+    char tracking[OMS_ID_MAX + 1], char shipment_id[OMS_ID_MAX + 1])
 {
+	enum oms_err rc;
+
 	(void)order_id;
 	sim_sleep(p->delay_ms);
 	snprintf(carrier, OMS_ID_MAX + 1, "sim-post");
-	return sim_id("TRK", "ship", key, tracking);
+	if ((rc = sim_id("TRK", "ship", key, tracking)) != OMS_OK)
+		return rc;
+	return sim_id("sh_", "shipment", key, shipment_id);
+}
+
+static enum oms_err
+sim_void(const struct shipping_provider *p, const char *key,
+    const char *shipment_id)
+{
+	(void)key;
+	(void)shipment_id;
+	sim_sleep(p->delay_ms);
+	return OMS_OK;
 }
 
 void
@@ -86,5 +100,6 @@ provider_sim_shipping(struct shipping_provider *p, int delay_ms)
 	memset(p, 0, sizeof(*p));
 	p->name = "simulated";
 	p->ship = sim_ship;
+	p->void_shipment = sim_void;
 	p->delay_ms = delay_ms;
 }

@@ -146,7 +146,8 @@ END_TEST
 START_TEST(test_roundtrip_no_data_types)
 {
 	static const enum oms_cmd_type types[] = { OMS_CMD_PROCESS_PAYMENT,
-	    OMS_CMD_SHIP, OMS_CMD_CANCEL, OMS_CMD_DELETE, OMS_CMD_REFUND };
+	    OMS_CMD_SHIP, OMS_CMD_CANCEL, OMS_CMD_DELETE, OMS_CMD_REFUND,
+	    OMS_CMD_VOID };
 	size_t i;
 	char *json;
 
@@ -365,6 +366,9 @@ START_TEST(test_reject_data)
 	    "/data: must be a JSON object");
 	reject("{" HEAD "," ADMIN ",\"type\":\"orders.refund\","
 	    "\"data\":{\"amount\":1}}", "/data/amount: is not a known field");
+	/* orders.void is the worker's own follow-up only */
+	reject("{" HEAD "," ADMIN ",\"type\":\"orders.void\",\"data\":{}}",
+	    "/actor/role: must be system for orders.void");
 	reject(C "{}}", "/data/customerId: is required");
 	/* the single-product form is for HTTP bodies only */
 	reject(C "{\"customerId\":\"c\",\"paymentMethodId\":\"p\","
