@@ -276,9 +276,15 @@ test_expect_success '1,000 requests wait at once and are all answered' '
 	stack_provider_sim_set "{\"paymentDelayMs\":0}" >/dev/null
 '
 
+# held_shipment: a shipment request in the background (its status in
+# held.code), outside a test body: a body is one &&-chain.
+held_shipment() {
+	(sim_post /shipments cmd-h1 "{\"orderId\":\"ord-h\",\"items\":[]}" >held.code) &
+}
+
 test_expect_success 'SIGTERM answers what is held, then the simulator exits' '
 	stack_provider_sim_set "{\"shippingDelayMs\":8000}" >/dev/null &&
-	(sim_post /shipments cmd-h1 "{\"orderId\":\"ord-h\",\"items\":[]}" >held.code) &
+	held_shipment &&
 	stack_retry 10 sim_waiting -eq 1 &&
 	t0=$(stack__now_ms) &&
 	stack_stop_provider_sim &&
