@@ -86,9 +86,26 @@ static const struct cfg_opt cfg_opts[] = {
 	{ "WORKER_PROCESSES", CFG_INT, OFF(worker_processes), "8",
 	    0, 1, CFG_PROCS_MAX, NULL, "N", "number of worker processes "
 	    "(they mostly wait on Redis and confirms: see performance.md)" },
-	{ "WORKER_PREFETCH", CFG_INT, OFF(worker_prefetch), "1",
+	{ "WORKER_PREFETCH", CFG_INT, OFF(worker_prefetch), "0",
+	    0, 0, 65535, NULL, "N",
+	    "unacknowledged messages a worker process may hold (AMQP "
+	    "basic.qos; 0: WORKER_INFLIGHT)" },
+	{ "WORKER_INFLIGHT", CFG_INT, OFF(worker_inflight), "256",
 	    0, 1, 65535, NULL, "N",
-	    "unacknowledged messages a worker may hold (AMQP basic.qos)" },
+	    "commands a worker process works on at once (provider calls "
+	    "in flight, follow-ups awaiting confirms)" },
+	{ "PAYMENT_URL", CFG_STR, OFF(payment_url), "http://127.0.0.1:8090",
+	    0, 0, 0, NULL, "URL", "base URL of the payment provider "
+	    "(http:// or https://; docs/providers.md)" },
+	{ "SHIPPING_URL", CFG_STR, OFF(shipping_url), "http://127.0.0.1:8090",
+	    0, 0, 0, NULL, "URL", "base URL of the shipping provider "
+	    "(http:// or https://; docs/providers.md)" },
+	{ "PROVIDER_TIMEOUT_MS", CFG_INT, OFF(provider_timeout_ms), "10000",
+	    0, 100, 600000, NULL, "MS", "the longest a provider call may "
+	    "take before it is abandoned and retried" },
+	{ "PROVIDER_CA_FILE", CFG_STR, OFF(provider_ca_file), NULL,
+	    0, 0, 0, NULL, "PATH", "PEM file of the CAs trusted for "
+	    "https provider URLs (unset: the system's store)" },
 	{ "LOG_LEVEL", CFG_LEVEL, OFF(log_level), "info",
 	    0, 0, 0, NULL, "LEVEL", "log threshold: error, warn, info or debug" },
 	{ "LOG_FORMAT", CFG_FORMAT, OFF(log_format), "text",
@@ -99,6 +116,12 @@ static const struct cfg_opt cfg_opts[] = {
 	{ "SHIPPING_DELAY_MS", CFG_INT, OFF(shipping_delay_ms), "0",
 	    0, 0, 20000, NULL, "MS", "simulated shipping processing delay "
 	    "(at most 20 s)" },
+	{ "PAYMENT_TOKEN", CFG_STR, OFF(payment_token), NULL,
+	    CFG_SECRET, 0, 0, NULL, "SECRET", "the payment provider's API "
+	    "token (Authorization: Bearer; unset: none is sent or asked)" },
+	{ "SHIPPING_TOKEN", CFG_STR, OFF(shipping_token), NULL,
+	    CFG_SECRET, 0, 0, NULL, "SECRET", "the shipping provider's API "
+	    "token (Authorization: Bearer; unset: none is sent or asked)" },
 	{ "USER", CFG_STR, OFF(user), "nobody", 0, 0, 0, NULL, "NAME",
 	    "the user the daemons run as when started as root (they drop "
 	    "to it after opening their socket and reading their files)" },

@@ -22,11 +22,18 @@ struct oms_config {
 	int		 fcgi_processes;	/* FCGI_PROCESSES */
 	int		 fcgi_max_requests;	/* FCGI_MAX_REQUESTS, 0 = no limit */
 	int		 worker_processes;	/* WORKER_PROCESSES */
-	int		 worker_prefetch;	/* WORKER_PREFETCH */
+	int		 worker_prefetch;	/* WORKER_PREFETCH, 0: INFLIGHT */
+	int		 worker_inflight;	/* WORKER_INFLIGHT */
+	char		*payment_url;		/* PAYMENT_URL */
+	char		*shipping_url;		/* SHIPPING_URL */
+	int		 provider_timeout_ms;	/* PROVIDER_TIMEOUT_MS */
+	char		*provider_ca_file;	/* PROVIDER_CA_FILE */
 	enum log_level	 log_level;		/* LOG_LEVEL */
 	enum log_format	 log_format;		/* LOG_FORMAT */
 	int		 payment_delay_ms;	/* PAYMENT_DELAY_MS */
 	int		 shipping_delay_ms;	/* SHIPPING_DELAY_MS */
+	char		*payment_token;		/* PAYMENT_TOKEN (secret) */
+	char		*shipping_token;	/* SHIPPING_TOKEN (secret) */
 	long		 max_body_bytes;	/* MAX_BODY_BYTES */
 	int		 stop_timeout_ms;	/* STOP_TIMEOUT_MS */
 	char		*redis_functions;	/* REDIS_FUNCTIONS: oms.lua path */

@@ -29,7 +29,7 @@ events() {
 # refunded ID: canceled, and the payment refunded.
 refunded() {
 	status_is "$1" canceled &&
-	test_match "$(api_json .refundTransactionId)" "^rfd_"
+	test_match "$(api_json .refundTransactionId)" "^re_"
 }
 
 # no_duplicate_events ID: no commandId appears in two events.
@@ -59,7 +59,7 @@ test_expect_success 'Prefer: wait=5 returns 201 with the created order' '
 test_expect_success 'the order is paid and shipped by the worker' '
 	id=$(cat happy.id) &&
 	retry_until 15 status_is "$id" shipped &&
-	test_match "$(api_json .paymentTransactionId)" "^txn_" &&
+	test_match "$(api_json .paymentTransactionId)" "^ch_" &&
 	test_eq "$(api_json .shipCompanyId)" sim-post &&
 	test_match "$(api_json .trackingNumber)" "^TRK" &&
 	api_json .trackingNumber >happy.trk

@@ -1,60 +1,33 @@
 /*
- * flow.c — one command, from delivery to ack (DESIGN §5–§8).
+ * flow.c — the Redis and broker parts of a command's steps (DESIGN §5–§8);
+ * delivery.c runs them in order for each delivery.
  *
- *   decode and validate (a malformed command is rejected without requeue:
- *   the quorum queue dead-letters it to order-worker-queue.dead)
- *   -> call the provider when the step needs one and the order is in the
- *      state where it applies (payment: created; ship: paymentSuccess;
- *      refund: canceled, paid, not refunded)
+ *   plan: read the order (FCALL_RO oms_get) when the step needs a provider,
+ *      and decide whether it calls one — only in the state where it applies
+ *      (payment: created; ship: paymentSuccess and no cancel requested;
+ *      refund: canceled, paid, not refunded); otherwise the Function gets
+ *      {"skipped":true} and records the refusal
  *   -> apply atomically in Redis: one FCALL oms_apply (redis/oms.lua),
  *      which dedupes by commandId, checks the transition, writes the
  *      order, its events, the indexes and the reply, and returns the
  *      follow-up commands
- *   -> publish the follow-ups (worker_apply), and once the broker confirmed
- *      them, ack (worker_settle). With a prefetch above 1 a process takes a
- *      batch of deliveries: it applies them one after the other in queue
- *      order, publishing their follow-ups as it goes, then waits once for
- *      all the confirms and acks the batch with one `multiple` ack.
+ *   -> publish the follow-ups (confirms are reported to delivery.c).
  * A kill at any instruction loses nothing: until the ack the broker
  * redelivers, and re-applying a commandId is a no-op that returns the same
  * follow-ups (whose commandIds are derived, so they too apply once).
- * Transient failures (Redis or the broker down) are retried here with a
- * backoff, never dropped; on a stop request the delivery is requeued.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "command.h"
-#include "fault.h"
 #include "json.h"
 #include "log.h"
-#include "prefork.h"
 #include "worker.h"
 
 #define EVENTS_CAP		100000
 #define REPLY_TTL_S		60
-#define RETRY_MIN_MS		100
-#define RETRY_MAX_MS		2000
-
-static void
-flow_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* The next backoff delay after *ms. */
-static int
-flow_backoff(int *ms)
-{
-	*ms = *ms == 0 ? RETRY_MIN_MS : *ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
-	    *ms * 2;
-	return *ms;
-}
 
 /* Milliseconds since the epoch of an RFC 3339 time the command decoder
  * accepted ("2026-11-25T11:00:00.123Z"). */
@@ -76,7 +49,7 @@ flow_time_ms(const char *s)
 /* Adds one to field of the metrics hash key (read by oms-fcgi's
  * /metrics). Best effort: a count lost to a Redis failure is only a
  * metric. */
-static void
+void
 flow_count(struct worker *w, const char *key, const char *field)
 {
 	struct store_reply *r;
@@ -130,23 +103,22 @@ flow_get_order(struct worker *w, const char *id, struct json_object **order)
 }
 
 /*
- * The data member the Function gets: the command's own data, or for the
- * provider steps the provider's answer. *data is an owned object. A step
+ * The data member the Function gets is the command's own data, or for the
+ * provider steps the provider's answer (delivery.c makes the call). A step
  * whose precondition does not hold calls no provider and passes
  * {"skipped":true}: the Function records the refusal (or, for a repeat of a
  * command already applied, answers "duplicate").
  */
-static enum oms_err
-flow_data(struct worker *w, const struct oms_command *cmd,
-    struct json_object **data)
+enum oms_err
+flow_plan(struct worker *w, const struct oms_command *cmd,
+    struct json_object **data, struct json_object **order,
+    enum provider_op *op)
 {
-	struct json_object *order = NULL;
-	const char *status = NULL, *s;
-	char a[OMS_ID_MAX + 1], b[OMS_ID_MAX + 1];
-	enum oms_err rc = OMS_OK;
-	int declined;
+	const char *status, *s;
+	int call = 0;
 
 	*data = NULL;
+	*order = NULL;
 	switch (cmd->type) {
 	case OMS_CMD_CREATE:
 		*data = order_input_to_json(&cmd->data.create);
@@ -166,52 +138,39 @@ flow_data(struct worker *w, const struct oms_command *cmd,
 		return OMS_OK;
 	}
 
-	if ((rc = flow_get_order(w, cmd->order_id, &order)) != OMS_OK)
-		return rc;
-	status = json_get_str(order, "status");
-	*data = json_object_new_object();
-	if (cmd->type == OMS_CMD_PROCESS_PAYMENT && status != NULL &&
+	if (flow_get_order(w, cmd->order_id, order) != OMS_OK)
+		return OMS_EUNAVAIL;
+	status = json_get_str(*order, "status");
+	if (status == NULL)
+		;
+	else if (cmd->type == OMS_CMD_PROCESS_PAYMENT &&
 	    strcmp(status, "created") == 0 &&
-	    (s = json_get_str(order, "paymentMethodId")) != NULL) {
-		rc = w->payment.charge(&w->payment, cmd->command_id, s, a,
-		    &declined);
-		if (rc == OMS_OK) {
-			json_add_str(*data, "result", declined ? "declined" :
-			    "success");
-			if (!declined)
-				json_add_str(*data, "transactionId", a);
-		}
-	} else if (cmd->type == OMS_CMD_SHIP && status != NULL &&
-	    strcmp(status, "paymentSuccess") == 0) {
-		rc = w->shipping.ship(&w->shipping, cmd->command_id,
-		    cmd->order_id, a, b);
-		if (rc == OMS_OK) {
-			json_add_str(*data, "shipCompanyId", a);
-			json_add_str(*data, "trackingNumber", b);
-		}
-	} else if (cmd->type == OMS_CMD_REFUND && status != NULL &&
+	    json_get_str(*order, "paymentMethodId") != NULL) {
+		*op = PROVIDER_CHARGE;
+		call = 1;
+	} else if (cmd->type == OMS_CMD_SHIP &&
+	    strcmp(status, "paymentSuccess") == 0 &&
+	    json_get_str(*order, "cancelRequestedAt") == NULL) {
+		*op = PROVIDER_SHIP;
+		call = 1;
+	} else if (cmd->type == OMS_CMD_REFUND &&
 	    strcmp(status, "canceled") == 0 &&
-	    (s = json_get_str(order, "paymentTransactionId")) != NULL &&
-	    *s != '\0' && json_get_str(order, "refundTransactionId") == NULL) {
-		rc = w->payment.refund(&w->payment, cmd->command_id, s, a);
-		if (rc == OMS_OK)
-			json_add_str(*data, "refundTransactionId", a);
-	} else
-		json_add_bool(*data, "skipped", 1);
-	json_object_put(order);
-	if (rc != OMS_OK) {
-		json_object_put(*data);
-		*data = NULL;
+	    (s = json_get_str(*order, "paymentTransactionId")) != NULL &&
+	    *s != '\0' && json_get_str(*order, "refundTransactionId") == NULL) {
+		*op = PROVIDER_REFUND;
+		call = 1;
 	}
-	return rc;
+	if (call)
+		return OMS_OK;
+	json_object_put(*order);
+	*order = NULL;
+	*data = json_object_new_object();
+	json_add_bool(*data, "skipped", 1);
+	return OMS_OK;
 }
 
-/*
- * Applies cmd: one FCALL oms_apply. OMS_OK with *result (owned) set;
- * OMS_EINVAL when the Function refused the arguments (dead-letter);
- * OMS_EUNAVAIL for a transient failure (retry).
- */
-static enum oms_err
+/* Applies cmd: one FCALL oms_apply (see worker.h). */
+enum oms_err
 flow_apply(struct worker *w, const struct oms_command *cmd,
     struct json_object *data, const char *customer_id,
     struct json_object **result)
@@ -291,10 +250,10 @@ flow_apply(struct worker *w, const struct oms_command *cmd,
 }
 
 /* Publishes one follow-up command (actor: system) without waiting for
- * its confirm (worker_settle waits). */
+ * its confirm (reported to delivery_confirmed with cookie). */
 static enum oms_err
 flow_publish(struct worker *w, const char *type, const char *command_id,
-    const char *order_id, const char *correlation_id)
+    const char *order_id, const char *correlation_id, void *cookie)
 {
 	struct oms_command *f = calloc(1, sizeof(*f));
 	struct mq_message msg;
@@ -325,20 +284,21 @@ flow_publish(struct worker *w, const char *type, const char *command_id,
 	msg.app_id = "oms-worker";
 	msg.body = body;
 	msg.len = len;
-	rc = mq_publish_nowait(w->publisher, &msg);
+	rc = mq_publish_async(w->publisher, &msg, cookie);
 	free(body);
 	return rc;
 }
 
-/* Publishes every follow-up of result (unconfirmed). A failure shows in
- * worker_settle's mq_confirm_all, which publishes them again. */
-static void
+unsigned
 flow_follow_ups(struct worker *w, struct json_object *result,
-    const struct oms_command *cmd, const char *correlation_id)
+    const struct oms_command *cmd, const char *correlation_id, void *cookie,
+    int *failed)
 {
 	struct json_object *list = json_get_arr(result, "followUps");
 	size_t n = list != NULL ? json_object_array_length(list) : 0;
+	unsigned sent = 0;
 
+	*failed = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *f = json_object_array_get_idx(list, i);
 		const char *type = json_get_str(f, "type");
@@ -346,145 +306,31 @@ flow_follow_ups(struct worker *w, struct json_object *result,
 
 		if (type == NULL || id == NULL)
 			continue;
-		if (flow_publish(w, type, id, cmd->order_id, correlation_id) ==
-		    OMS_OK)
+		if (flow_publish(w, type, id, cmd->order_id, correlation_id,
+		    cookie) == OMS_OK) {
+			sent++;
 			log_info("published follow-up %s %s", type, id);
+		} else
+			*failed = 1;
 	}
+	return sent;
 }
 
 void
-worker_settle(struct worker *w, struct worker_pending *p, size_t n)
+flow_outcome(struct worker *w, const struct oms_command *cmd,
+    struct json_object *result)
 {
-	int backoff = 0;
-	size_t i;
+	const char *outcome = json_get_str(result, "outcome");
+	const char *from = json_get_str(result, "from");
+	const char *to = json_get_str(result, "to");
+	const char *detail = json_get_str(result, "detail");
+	char field[64];
 
-	if (n == 0)
-		return;
-	while (mq_confirm_all(w->publisher) != OMS_OK) {
-		if (prefork_stopping()) {
-			for (i = 0; i < n; i++)
-				mq_reject(w->consumer, p[i].d->tag, 1);
-			goto done;
-		}
-		log_warnx("follow-ups of %zu command%s: %s; publishing them "
-		    "again", n, n == 1 ? "" : "s", mq_errstr(w->publisher));
-		flow_sleep_ms(flow_backoff(&backoff));
-		for (i = 0; i < n; i++)
-			flow_follow_ups(w, p[i].result, p[i].cmd,
-			    p[i].d->correlation_id);
-	}
-	/* Deliveries of the batch settled earlier (rejected) are not
-	 * affected by a multiple ack; later ones have higher tags. */
-	if (mq_ack_upto(w->consumer, p[n - 1].d->tag) != OMS_OK)
-		log_warnx("ack failed (%s): %zu command%s will be redelivered "
-		    "and re-applied as no-ops", mq_errstr(w->consumer), n,
-		    n == 1 ? "" : "s");
-done:
-	for (i = 0; i < n; i++) {
-		json_object_put(p[i].result);
-		free(p[i].cmd);
-	}
-	memset(p, 0, n * sizeof(*p));
-}
-
-int
-worker_apply(struct worker *w, const struct mq_delivery *d,
-    struct worker_pending *p)
-{
-	struct oms_command *cmd = calloc(1, sizeof(*cmd));
-	struct json_object *data = NULL, *result = NULL;
-	const char *customer_id = NULL, *outcome;
-	char err[256];
-	enum oms_err rc;
-	int backoff = 0;
-
-	log_set_field(LOG_FIELD_REQUEST_ID, d->correlation_id);
-	log_set_field(LOG_FIELD_COMMAND_ID, d->message_id);
-	if (cmd == NULL) {
-		mq_reject(w->consumer, d->tag, 1);
-		return 0;
-	}
-	if (d->redelivered)
-		flow_count(w, "oms:metrics:worker", "redelivered");
-	if (command_decode(d->body, d->len, cmd, err, sizeof(err)) != OMS_OK) {
-		log_warnx("dead-lettering a malformed %s message: %s",
-		    d->routing_key, err);
-		flow_count(w, "oms:metrics:worker", "dead_lettered_malformed");
-		mq_reject(w->consumer, d->tag, 0);
-		free(cmd);
-		return 0;
-	}
-	log_set_field(LOG_FIELD_COMMAND_ID, cmd->command_id);
-	log_set_field(LOG_FIELD_ORDER_ID, cmd->order_id);
-	/* Tests: a poison message, which kills every worker that takes it. */
-	if (fault_value("exit-on-poison") &&
-	    strstr(d->body, "\"poison\"") != NULL) {
-		log_warnx("fault injection: exiting on a poison message");
-		_exit(4);
-	}
-	if (cmd->type == OMS_CMD_CREATE)
-		customer_id = cmd->data.create.customer_id;
-
-	for (;;) {
-		if (!w->functions_loaded &&
-		    worker_load_functions(w) != OMS_OK)
-			rc = OMS_EUNAVAIL;
-		else if ((rc = flow_data(w, cmd, &data)) == OMS_OK) {
-			rc = flow_apply(w, cmd, data, customer_id, &result);
-			json_object_put(data);
-			data = NULL;
-		}
-		if (rc == OMS_OK || rc == OMS_EINVAL)
-			break;
-		if (rc == OMS_ENOTFOUND)	/* library missing: reload */
-			w->functions_loaded = 0;
-		if (prefork_stopping()) {
-			mq_reject(w->consumer, d->tag, 1);
-			goto done;
-		}
-		if (backoff == 0)
-			log_warnx("Redis: %s; retrying", store_errstr(w->store));
-		flow_sleep_ms(flow_backoff(&backoff));
-	}
-	if (rc == OMS_EINVAL) {
-		log_warnx("dead-lettering %s: the Function refused its "
-		    "arguments", command_type_name(cmd->type));
-		flow_count(w, "oms:metrics:worker", "dead_lettered_invalid");
-		mq_reject(w->consumer, d->tag, 0);
-		goto done;
-	}
-
-	outcome = json_get_str(result, "outcome");
-	{
-		char field[64];
-
-		snprintf(field, sizeof(field), "%s:%s",
-		    command_type_name(cmd->type), outcome != NULL ? outcome :
-		    "unknown");
-		flow_count(w, "oms:metrics:commands", field);
-	}
+	snprintf(field, sizeof(field), "%s:%s", command_type_name(cmd->type),
+	    outcome != NULL ? outcome : "unknown");
+	flow_count(w, "oms:metrics:commands", field);
 	log_info("%s %s: %s -> %s%s%s", command_type_name(cmd->type),
-	    outcome != NULL ? outcome : "?",
-	    json_get_str(result, "from") != NULL ?
-	    json_get_str(result, "from") : "-",
-	    json_get_str(result, "to") != NULL ?
-	    json_get_str(result, "to") : "-",
-	    json_get_str(result, "detail") != NULL ? ": " : "",
-	    json_get_str(result, "detail") != NULL ?
-	    json_get_str(result, "detail") : "");
-
-	/* Tests: die between the Redis write and the ack, once per message. */
-	if (fault_value("exit-after-apply") && !d->redelivered) {
-		log_warnx("fault injection: exiting after apply");
-		_exit(3);
-	}
-	flow_follow_ups(w, result, cmd, d->correlation_id);
-	p->d = d;
-	p->cmd = cmd;
-	p->result = result;
-	return 1;
-done:
-	json_object_put(result);
-	free(cmd);
-	return 0;
+	    outcome != NULL ? outcome : "?", from != NULL ? from : "-",
+	    to != NULL ? to : "-", detail != NULL ? ": " : "",
+	    detail != NULL ? detail : "");
 }
