@@ -122,6 +122,12 @@ static const struct cfg_opt cfg_opts[] = {
 	{ "SHIPPING_TOKEN", CFG_STR, OFF(shipping_token), NULL,
 	    CFG_SECRET, 0, 0, NULL, "SECRET", "the shipping provider's API "
 	    "token (Authorization: Bearer; unset: none is sent or asked)" },
+	{ "PROVIDER_SIM_LISTEN", CFG_STR, OFF(provider_sim_listen),
+	    "127.0.0.1:8090", 0, 0, 0, NULL, "HOST:PORT",
+	    "where oms-provider-sim listens (IPv6: [addr]:port)" },
+	{ "PROVIDER_SIM_JITTER_PCT", CFG_INT, OFF(provider_sim_jitter_pct),
+	    "20", 0, 0, 100, NULL, "PCT", "oms-provider-sim: each delay is "
+	    "uniformly within +/- this percent of its value" },
 	{ "USER", CFG_STR, OFF(user), "nobody", 0, 0, 0, NULL, "NAME",
 	    "the user the daemons run as when started as root (they drop "
 	    "to it after opening their socket and reading their files)" },

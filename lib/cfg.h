@@ -34,6 +34,8 @@ struct oms_config {
 	int		 shipping_delay_ms;	/* SHIPPING_DELAY_MS */
 	char		*payment_token;		/* PAYMENT_TOKEN (secret) */
 	char		*shipping_token;	/* SHIPPING_TOKEN (secret) */
+	char		*provider_sim_listen;	/* PROVIDER_SIM_LISTEN: host:port */
+	int		 provider_sim_jitter_pct; /* PROVIDER_SIM_JITTER_PCT */
 	long		 max_body_bytes;	/* MAX_BODY_BYTES */
 	int		 stop_timeout_ms;	/* STOP_TIMEOUT_MS */
 	char		*redis_functions;	/* REDIS_FUNCTIONS: oms.lua path */
