@@ -501,7 +501,7 @@ mq_publish(struct mq *mq, const struct mq_message *m)
 
 /* Tests (OMS_FAULT=mq-unsent-every=N): every Nth mq_publish_nowait of the
  * process fails before sending, as when the broker cannot be reached. */
-static int
+int
 mq_fault_unsent(struct mq *mq)
 {
 	static long calls;

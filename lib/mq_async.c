@@ -83,7 +83,7 @@ mq_publish_async(struct mq *mq, const struct mq_message *m, void *cookie)
 	struct mq_async_entry *e;
 	int fresh;
 
-	if (mq_connect_send(mq, m, &fresh) != OMS_OK)
+	if (mq_fault_unsent(mq) || mq_connect_send(mq, m, &fresh) != OMS_OK)
 		return OMS_EUNAVAIL;
 	/* mq_send listed the tag for mq_confirm_all: it is ours instead. */
 	mq->nunconfirmed--;

@@ -56,6 +56,10 @@ enum oms_err	mq_fail(struct mq *mq, const char *what, const char *why);
 enum oms_err	mq_connect_send(struct mq *mq, const struct mq_message *m,
 		    int *fresh);
 
+/* Tests (OMS_FAULT=mq-unsent-every=N): 1 when this publish is to fail
+ * before sending, with errstr set. */
+int		mq_fault_unsent(struct mq *mq);
+
 /* Frees the asynchronous entries (mq_free). */
 void		mq_async_free(struct mq *mq);
 

@@ -387,6 +387,8 @@ delivery_start_ready(struct worker *w)
 			continue;
 		d->started = 1;
 		w->nstarted++;
+		if (w->nstarted > 1)
+			log_debug("%zu deliveries in flight", w->nstarted);
 		delivery_fields(d);
 		delivery_plan(d);
 		log_clear_fields();
