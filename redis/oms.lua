@@ -137,6 +137,15 @@ local function skipped(data)
 	return data.skipped == true
 end
 
+-- data.reason: what the provider answered when it declined or refused (its
+-- status and code: docs/providers.md), for the event's message.
+local function reason_suffix(data)
+	if type(data.reason) == 'string' and #data.reason > 0 then
+		return ': ' .. data.reason:sub(1, 200)
+	end
+	return ''
+end
+
 local data_checks = {
 	['orders.create'] = function(d)
 		local err = check_ids(d, { 'customerId', 'paymentMethodId' }) or
@@ -405,7 +414,8 @@ decide['orders.process.payment'] = function(ctx, order)
 			    message = 'payment succeeded' }
 		end
 		return { outcome = 'applied', to = 'paymentFailed', bump = true,
-		    set = { status = 'paymentFailed' }, message = 'payment declined' }
+		    set = { status = 'paymentFailed' },
+		    message = 'payment declined' .. reason_suffix(d) }
 	end
 	if order.status == 'canceled' and d.result == 'success' then
 		if order.paymentTransactionId ~= nil then
@@ -432,7 +442,7 @@ decide['orders.ship'] = function(ctx, order)
 		return refuse('an order that is ' .. order.status .. ' cannot be shipped')
 	end
 	if skipped(ctx.data) then
-		return refuse('shipping skipped by the worker')
+		return refuse('shipping skipped by the worker' .. reason_suffix(ctx.data))
 	end
 	return { outcome = 'applied', to = 'shipped', bump = true,
 	    set = { status = 'shipped', shipCompanyId = ctx.data.shipCompanyId,
@@ -551,7 +561,7 @@ decide['orders.refund'] = function(ctx, order)
 		return refuse('the payment is already refunded')
 	end
 	if skipped(ctx.data) then
-		return refuse('refund skipped by the worker')
+		return refuse('refund skipped by the worker' .. reason_suffix(ctx.data))
 	end
 	return { outcome = 'applied', bump = true,
 	    set = { refundTransactionId = ctx.data.refundTransactionId },

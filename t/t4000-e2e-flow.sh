@@ -61,7 +61,7 @@ test_expect_success 'the order is paid and shipped by the worker' '
 	retry_until 15 status_is "$id" shipped &&
 	test_match "$(api_json .paymentTransactionId)" "^ch_" &&
 	test_eq "$(api_json .shipCompanyId)" sim-post &&
-	test_match "$(api_json .trackingNumber)" "^TRK" &&
+	test_match "$(api_json .trackingNumber)" "^SIM" &&
 	api_json .trackingNumber >happy.trk
 '
 
