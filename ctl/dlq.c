@@ -37,6 +37,27 @@ dlq_unavailable(struct mq *mq)
 	return OMSCTL_FAIL;
 }
 
+/* Prints up to 200 of the len bytes of body on one line: printable ASCII
+ * as it is, any other byte (a NUL too: bodies are bytes) as \xNN. */
+static void
+dlq_print_body(const char *body, size_t len)
+{
+	size_t	 i;
+
+	printf("  ");
+	for (i = 0; i < len && i < 200; i++) {
+		unsigned char c = (unsigned char)body[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			putchar(c);
+		else
+			printf("\\x%02x", c);
+	}
+	if (i < len)
+		printf("... (%zu bytes)", len);
+	putchar('\n');
+}
+
 static int
 dlq_list(struct mq *mq, int as_json)
 {
@@ -54,13 +75,16 @@ dlq_list(struct mq *mq, int as_json)
 		json_add_str(o, "type", m.routing_key);
 		json_add_str(o, "requestId", m.correlation_id);
 		json_add_str(o, "appId", m.app_id);
-		json_add_str(o, "body", m.body);
+		/* all len bytes: json-c writes a NUL as \u0000 */
+		json_object_object_add(o, "body",
+		    json_object_new_string_len(m.body, (int)m.len));
 		json_object_array_add(list, o);
-		if (!as_json)
-			printf("%-44s %-24s %s\n  %.200s\n", *m.message_id ?
+		if (!as_json) {
+			printf("%-44s %-24s %s\n", *m.message_id ?
 			    m.message_id : "(no id)", m.routing_key,
-			    *m.correlation_id ? m.correlation_id : "-",
-			    m.body);
+			    *m.correlation_id ? m.correlation_id : "-");
+			dlq_print_body(m.body, m.len);
+		}
 		mq_received_clear(&m);
 		n++;
 	}

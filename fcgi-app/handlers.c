@@ -88,7 +88,7 @@ metrics_from_hash(struct app *app, char *buf, size_t size, size_t *len,
 	    "counter\n", name, help, name);
 	if (n > 0 && (size_t)n < size - *len)
 		*len += (size_t)n;
-	if (store_cmd(app->store, &r, "HGETALL %s", key) != OMS_OK)
+	if (store_cmd_strict(app->store, &r, "HGETALL %s", key) != OMS_OK)
 		return;
 	for (size_t i = 0; r->type == STORE_ARRAY && i + 1 < r->nelem;
 	    i += 2) {

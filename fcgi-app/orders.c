@@ -137,6 +137,13 @@ orders_path_id(struct http_req *req, const struct route_match *m,
 	memcpy(id, c->ptr, c->len);
 	id[c->len] = '\0';
 	log_set_field(LOG_FIELD_ORDER_ID, id);
+	/* oms mints order ids as UUIDs: no other id names an order, and
+	 * one such as "<id>:events" must not reach another key. */
+	if (!command_order_id_valid(id)) {
+		http_problem(req, 404, "order-not-found", "Not Found",
+		    "There is no order with this id.", NULL, NULL);
+		return -1;
+	}
 	return 0;
 }
 
@@ -146,14 +153,16 @@ orders_load(struct app *app, const char *id, struct json_object **order)
 	struct store_reply *r;
 
 	*order = NULL;
-	if (store_cmd(app->store, &r, "HGETALL oms:order:%s", id) != OMS_OK)
+	if (store_cmd_strict(app->store, &r, "HGETALL oms:order:%s", id) !=
+	    OMS_OK)
 		return OMS_EUNAVAIL;
 	*order = view_order_from_hash(r);
 	store_reply_free(r);
 	if (*order != NULL)
 		return OMS_OK;
 
-	if (store_cmd(app->store, &r, "GET oms:pending:%s", id) != OMS_OK)
+	if (store_cmd_strict(app->store, &r, "GET oms:pending:%s", id) !=
+	    OMS_OK)
 		return OMS_EUNAVAIL;
 	if (r->type == STORE_STRING)
 		*order = view_order_from_pending(r->str, r->len);

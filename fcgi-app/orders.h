@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "command.h"
 #include "order.h"
 #include "router.h"
 
@@ -25,7 +26,8 @@ int	orders_authenticate(struct app *app, struct http_req *req,
 	    unsigned roles, struct oms_principal *who);
 
 /* Copies the {id} capture of m into id after checking it is an order id.
- * Returns 0, or -1 after answering 400. */
+ * Returns 0, or -1 after answering 400 (not an id) or 404 (an id oms does
+ * not mint: not a UUID). */
 int	orders_path_id(struct http_req *req, const struct route_match *m,
 	    char id[OMS_ID_MAX + 1]);
 
@@ -44,6 +46,22 @@ int	orders_load_visible(struct app *app, struct http_req *req,
 
 /* The status of an order representation; OMS_STATUS_NONE if unknown. */
 enum oms_status orders_status(struct json_object *order);
+
+/* What a command on an existing order would do (orders_check.c). */
+enum orders_check {
+	ORDERS_CHECK_GO,	/* publish it */
+	ORDERS_CHECK_NOOP,	/* it cannot change anything: answer 200 */
+	ORDERS_CHECK_CONFLICT	/* the worker would refuse it: answer 409 */
+};
+
+/* Decides a command of type on order (borrowed: the representation
+ * orders_load gave); up is read for OMS_CMD_UPDATE, dl for
+ * OMS_CMD_DELIVERED (either may be NULL otherwise). On CONFLICT, *problem
+ * is the problem type (static) and detail (len bytes) says why. */
+enum orders_check orders_check_write(struct json_object *order,
+	    enum oms_cmd_type type, const struct oms_order_update *up,
+	    const struct oms_order_delivered *dl, const char **problem,
+	    char *detail, size_t len);
 
 /* Answers 400 or 422 with the validation errors. */
 void	orders_invalid(struct http_req *req, const struct order_errors *errs);

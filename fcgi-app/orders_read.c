@@ -23,6 +23,23 @@
 #define LIST_SCAN_MAX	1000
 #define EVENTS_MAX	1000
 
+/* True (after freeing h[0..n-1]) if one of the n replies is an error
+ * reply: the listing answers 503 rather than skip an order. */
+static int
+read_any_error(struct store_reply **h, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n && h[i]->type != STORE_ERROR; i++)
+		;
+	if (i == n)
+		return 0;
+	log_warnx("Redis: error reply: %s", h[i]->str);
+	for (i = 0; i < n; i++)
+		store_reply_free(h[i]);
+	return 1;
+}
+
 void
 handle_order_get(struct app *app, struct http_req *req,
     const struct route_match *m)
@@ -54,8 +71,8 @@ handle_order_events(struct app *app, struct http_req *req,
 		return;
 	json_object_put(order);
 
-	if (store_cmd(app->store, &r, "XRANGE oms:order:%s:events - + COUNT %d",
-	    id, EVENTS_MAX) != OMS_OK) {
+	if (store_cmd_strict(app->store, &r, "XRANGE oms:order:%s:events - + "
+	    "COUNT %d", id, EVENTS_MAX) != OMS_OK) {
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return;
 	}
@@ -152,8 +169,9 @@ handle_orders_list(struct app *app, struct http_req *req,
 	while (more && found < q.limit && scanned < LIST_SCAN_MAX) {
 		struct store_reply *r;
 
-		if (store_cmd(app->store, &r, "ZREVRANGEBYSCORE %s %s -inf "
-		    "WITHSCORES LIMIT %ld %d", key, max, offset, LIST_BATCH) !=
+		if (store_cmd_strict(app->store, &r, "ZREVRANGEBYSCORE %s %s "
+		    "-inf WITHSCORES LIMIT %ld %d", key, max, offset,
+		    LIST_BATCH) !=
 		    OMS_OK || r->type != STORE_ARRAY) {
 			store_reply_free(r);
 			json_object_put(doc);
@@ -188,7 +206,8 @@ handle_orders_list(struct app *app, struct http_req *req,
 			if (want > (size_t)(LIST_SCAN_MAX - scanned))
 				want = (size_t)(LIST_SCAN_MAX - scanned);
 			if (store_pipeline(app->store, "HGETALL oms:order:%s",
-			    ids + done, want, h) != OMS_OK) {
+			    ids + done, want, h) != OMS_OK ||
+			    read_any_error(h, want)) {
 				store_reply_free(r);
 				json_object_put(doc);
 				orders_unavailable(req, "Redis",

@@ -3,9 +3,14 @@
  * PATCH /orders/{id}, PATCH /orders/{id}/cancel, DELETE /orders/{id},
  * PATCH /orders/{id}/delivered.
  *
- * oms-fcgi never writes an order: it checks the request against the current
- * state (404, 409 — the worker re-checks and is the authority), publishes a
- * command and answers 202 only once the broker confirmed it (DESIGN §8).
+ * oms-fcgi never writes an order's state: it checks the request against
+ * the current state (404, 409 — the worker re-checks and is the authority),
+ * publishes a command and answers 202 only once the broker confirmed it
+ * (DESIGN §8). Its one write is the mark of an accepted cancel: for a
+ * cancel or a delete it first calls the Function oms_request_cancel, which
+ * refuses a shipped order and sets cancelRequestedAt atomically with that
+ * check, so that the ship step never ships an order whose cancel was
+ * answered 202 (cancel wins exactly, docs/flow.md).
  * With `Prefer: wait=N` (RFC 7240, N <= 5 s) it then waits for the worker's
  * outcome on oms:reply:<commandId> and answers 201/200 with the order, 409
  * if the worker refused, or still 202 when the wait ran out.
@@ -125,8 +130,8 @@ write_wait_outcome(struct app *app, struct http_req *req, const char *id,
 	int answered = 0;
 
 	store_set_timeout(app->store, (wait_s + 2) * 1000);
-	if (store_cmd(app->store, &r, "BLPOP oms:reply:%s %d", command_id,
-	    wait_s) != OMS_OK || r->type != STORE_ARRAY || r->nelem != 2 ||
+	if (store_cmd_strict(app->store, &r, "BLPOP oms:reply:%s %d",
+	    command_id, wait_s) != OMS_OK || r->type != STORE_ARRAY || r->nelem != 2 ||
 	    json_parse_strict(r->elem[1]->str, r->elem[1]->len, &outcome, err,
 	    sizeof(err)) != OMS_OK) {
 		store_set_timeout(app->store, 2000);
@@ -145,7 +150,7 @@ write_wait_outcome(struct app *app, struct http_req *req, const char *id,
 		    detail : "The order's state did not allow this command.",
 		    headers, NULL);
 		answered = 1;
-	} else if (result != NULL && store_cmd(app->store, &r,
+	} else if (result != NULL && store_cmd_strict(app->store, &r,
 	    "HGETALL oms:order:%s", id) == OMS_OK) {
 		order = view_order_from_hash(r);
 		store_reply_free(r);
@@ -254,8 +259,8 @@ write_idem_claim(struct app *app, struct http_req *req, struct idem *im,
 	json_add_str(rec, "issuedAt", issued_at);
 	json_add_str(rec, "state", "publishing");
 	s = json_dump(rec, &len);
-	if (store_cmd(app->store, &r, "SET %s %b NX EX %d", im->rkey, s, len,
-	    IDEM_TTL_S) != OMS_OK) {
+	if (store_cmd_strict(app->store, &r, "SET %s %b NX EX %d", im->rkey,
+	    s, len, IDEM_TTL_S) != OMS_OK) {
 		json_object_put(rec);
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return -1;
@@ -268,7 +273,7 @@ write_idem_claim(struct app *app, struct http_req *req, struct idem *im,
 	store_reply_free(r);
 
 	im->replay = 1;
-	if (store_cmd(app->store, &r, "GET %s", im->rkey) != OMS_OK) {
+	if (store_cmd_strict(app->store, &r, "GET %s", im->rkey) != OMS_OK) {
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return -1;
 	}
@@ -324,8 +329,8 @@ write_idem_published(struct app *app, struct idem *im, const char *id,
 	json_add_str(rec, "issuedAt", issued_at);
 	json_add_str(rec, "state", "published");
 	s = json_dump(rec, &len);
-	if (store_cmd(app->store, &r, "SET %s %b XX KEEPTTL", im->rkey, s,
-	    len) == OMS_OK)
+	if (store_cmd_strict(app->store, &r, "SET %s %b XX KEEPTTL",
+	    im->rkey, s, len) == OMS_OK)
 		store_reply_free(r);
 	json_object_put(rec);
 }
@@ -423,8 +428,11 @@ handle_order_create(struct app *app, struct http_req *req,
 
 	if (idem_key == NULL || !im.published) {
 		s = json_dump(view, &len);
-		if (store_cmd(app->store, &r, "SET oms:pending:%s %b EX %d", id,
-		    s, len, PENDING_TTL_S) != OMS_OK) {
+		/* An error reply (OOM, NOPERM) is a failure too: nothing is
+		 * published without its pending record (issue 14). */
+		if (store_cmd_strict(app->store, &r,
+		    "SET oms:pending:%s %b EX %d", id, s, len,
+		    PENDING_TTL_S) != OMS_OK) {
 			orders_unavailable(req, "Redis",
 			    store_errstr(app->store));
 			goto done;
@@ -442,8 +450,8 @@ handle_order_create(struct app *app, struct http_req *req,
 			/* Not accepted: no phantom pending order. The
 			 * idempotency record stays, so a retry republishes
 			 * this very command. */
-			if (store_cmd(app->store, &r, "DEL oms:pending:%s",
-			    id) == OMS_OK)
+			if (store_cmd_strict(app->store, &r,
+			    "DEL oms:pending:%s", id) == OMS_OK)
 				store_reply_free(r);
 			goto done;
 		}
@@ -475,10 +483,54 @@ done:
 	free(in);
 }
 
+/* What oms_request_cancel answered. */
+enum write_mark {
+	WRITE_MARK_GO = 0,	/* marked, or nothing to mark: publish */
+	WRITE_MARK_NOOP,	/* nothing to change: answer the order */
+	WRITE_MARK_REFUSED	/* shipped or delivered: 409 */
+};
+
+/*
+ * For a cancel or delete: FCALL oms_request_cancel. Returns the decision,
+ * with the status that refused it in status; -1 after answering 503 (Redis
+ * failed: nothing was published). The mark stays if the publish fails:
+ * the worker takes it as the customer's cancel (a 503 says "may or may not
+ * have been accepted").
+ */
+static int
+write_request_cancel(struct app *app, struct http_req *req,
+    const struct oms_command *cmd, char *status, size_t len)
+{
+	struct store_reply *r = NULL;
+	int rc = WRITE_MARK_GO;
+
+	if (store_cmd_strict(app->store, &r,
+	    "FCALL oms_request_cancel 1 oms:order:%s %s %s", cmd->order_id,
+	    cmd->type == OMS_CMD_CANCEL ? "cancel" : "delete",
+	    cmd->issued_at) != OMS_OK || r->type != STORE_STRING) {
+		store_reply_free(r);
+		http_problem(req, 503, "unavailable", "Service Unavailable",
+		    "Redis did not record the cancel request; nothing was "
+		    "published. Retry later.", "Retry-After: 1\r\n", NULL);
+		return -1;
+	}
+	if (strcmp(r->str, "noop") == 0)
+		rc = WRITE_MARK_NOOP;
+	else if (strncmp(r->str, "refused:", 8) == 0) {
+		snprintf(status, len, "%s", r->str + 8);
+		rc = WRITE_MARK_REFUSED;
+	}
+	/* "marked", "unmarked" (a delete that cancels nothing) and
+	 * "notfound" (the create is still queued: the cancel wins over it
+	 * in the worker) all publish */
+	log_debug("oms_request_cancel: %s", r->str);
+	store_reply_free(r);
+	return rc;
+}
+
 /* How the commands on an existing order differ. */
 struct write_spec {
 	enum oms_cmd_type type;
-	const char	*verb;		/* for messages: "cancel" */
 	unsigned	 roles;
 	enum { BODY_NONE, BODY_UPDATE, BODY_DELIVERED } body;
 };
@@ -489,13 +541,12 @@ write_order_command(struct app *app, struct http_req *req,
 {
 	struct oms_principal who;
 	struct order_errors errs;
-	struct oms_order_update up;
-	struct oms_order_delivered dl;
+	struct oms_order_update up = { "", "" };
+	struct oms_order_delivered dl = { "", "" };
 	struct oms_command *cmd = NULL;
 	struct json_object *order = NULL, *ack;
-	const char *type = command_type_name(ws->type);
-	enum oms_status st;
-	char id[OMS_ID_MAX + 1], detail[160];
+	const char *type = command_type_name(ws->type), *problem = NULL;
+	char id[OMS_ID_MAX + 1], detail[160], state[32];
 	int wait_s;
 
 	if (orders_authenticate(app, req, ws->roles, &who) == -1 ||
@@ -517,24 +568,17 @@ write_order_command(struct app *app, struct http_req *req,
 		goto done;
 
 	/* Preconditions against the current state; the worker re-checks. */
-	st = orders_status(order);
-	if (st == OMS_STATUS_PENDING)
-		st = OMS_STATUS_CREATED;	/* accepted, about to be */
-	if (!order_transition_allowed(st, type)) {
-		snprintf(detail, sizeof(detail), "An order that is %s cannot "
-		    "be %s.", order_status_name(orders_status(order)),
-		    ws->verb);
-		http_problem(req, 409, "invalid-state", "Conflict", detail,
-		    NULL, NULL);
+	switch (orders_check_write(order, ws->type, &up, &dl, &problem, detail,
+	    sizeof(detail))) {
+	case ORDERS_CHECK_NOOP:		/* nothing to publish: issue 14 */
+		log_info("%s changes nothing: not published", type);
+		http_respond_json(req, 200, NULL, order);
 		goto done;
-	}
-	if (ws->body == BODY_DELIVERED && (view_str(order,
-	    "trackingNumber") == NULL || strcmp(view_str(order,
-	    "trackingNumber"), dl.tracking_id) != 0)) {
-		http_problem(req, 409, "tracking-mismatch", "Conflict",
-		    "trackingId does not match the order's tracking number.",
-		    NULL, NULL);
+	case ORDERS_CHECK_CONFLICT:
+		http_problem(req, 409, problem, "Conflict", detail, NULL, NULL);
 		goto done;
+	case ORDERS_CHECK_GO:
+		break;
 	}
 
 	if ((cmd = calloc(1, sizeof(*cmd))) == NULL) {
@@ -555,6 +599,23 @@ write_order_command(struct app *app, struct http_req *req,
 		cmd->data.update = up;
 	else if (ws->body == BODY_DELIVERED)
 		cmd->data.delivered = dl;
+	if (ws->type == OMS_CMD_CANCEL || ws->type == OMS_CMD_DELETE) {
+		switch (write_request_cancel(app, req, cmd, state,
+		    sizeof(state))) {
+		case -1:
+			goto done;
+		case WRITE_MARK_NOOP:
+			log_info("%s changes nothing: not published", type);
+			http_respond_json(req, 200, NULL, order);
+			goto done;
+		case WRITE_MARK_REFUSED:
+			snprintf(detail, sizeof(detail), "An order that is %s "
+			    "cannot be canceled.", state);
+			http_problem(req, 409, "invalid-state", "Conflict",
+			    detail, NULL, NULL);
+			goto done;
+		}
+	}
 	if (write_publish(app, req, cmd) == -1)
 		goto done;
 	wait_s = write_prefer_wait(req);
@@ -577,7 +638,7 @@ void
 handle_order_update(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	static const struct write_spec ws = { OMS_CMD_UPDATE, "updated",
+	static const struct write_spec ws = { OMS_CMD_UPDATE,
 	    ROLES_SHIPPER | ROLES_ADMIN, BODY_UPDATE };
 
 	write_order_command(app, req, m, &ws);
@@ -587,7 +648,7 @@ void
 handle_order_cancel(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	static const struct write_spec ws = { OMS_CMD_CANCEL, "canceled",
+	static const struct write_spec ws = { OMS_CMD_CANCEL,
 	    ROLES_CUSTOMER | ROLES_ADMIN, BODY_NONE };
 
 	write_order_command(app, req, m, &ws);
@@ -597,7 +658,7 @@ void
 handle_order_delete(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	static const struct write_spec ws = { OMS_CMD_DELETE, "deleted",
+	static const struct write_spec ws = { OMS_CMD_DELETE,
 	    ROLES_CUSTOMER | ROLES_ADMIN, BODY_NONE };
 
 	write_order_command(app, req, m, &ws);
@@ -608,7 +669,7 @@ handle_order_delivered(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
 	static const struct write_spec ws = { OMS_CMD_DELIVERED,
-	    "marked delivered", ROLES_SHIPPER | ROLES_ADMIN, BODY_DELIVERED };
+	    ROLES_SHIPPER | ROLES_ADMIN, BODY_DELIVERED };
 
 	write_order_command(app, req, m, &ws);
 }

@@ -19,6 +19,7 @@
 #include "command.h"
 #include "json.h"
 #include "log.h"
+#include "uuid.h"
 #include "xmalloc.h"
 
 static const char *const command_types[] = {
@@ -30,6 +31,7 @@ static const char *const command_types[] = {
 	[OMS_CMD_DELETE] =		"orders.delete",
 	[OMS_CMD_DELIVERED] =		"orders.delivered",
 	[OMS_CMD_REFUND] =		"orders.refund",
+	[OMS_CMD_VOID] =		"orders.void",
 };
 
 static const char *const command_roles[] = {
@@ -208,17 +210,51 @@ command_str(struct json_object *obj, const char *key, const char **why)
 	return json_object_get_string(v);
 }
 
-/* Copies the id member key of obj to dst (OMS_ID_MAX + 1 bytes). Returns 0,
- * or -1 with err written. */
+int
+command_order_id_valid(const char *s)
+{
+	return s != NULL && uuid_valid(s);
+}
+
+int
+command_id_valid(const char *s)
+{
+	char	 head[UUID_STR_LEN + 1];
+	size_t	 n;
+
+	if (s == NULL || strlen(s) > OMS_ID_MAX || strlen(s) < UUID_STR_LEN)
+		return 0;
+	memcpy(head, s, UUID_STR_LEN);
+	head[UUID_STR_LEN] = '\0';
+	if (!uuid_valid(head))
+		return 0;
+	for (s += UUID_STR_LEN; *s != '\0'; s += n) {
+		if (*s++ != '.')
+			return 0;
+		n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+		if (n == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Copies the id member key of obj to dst (OMS_ID_MAX + 1 bytes) after
+ * checking it with valid (NULL: the general id rule). Returns 0, or -1
+ * with err written. */
 static int
 command_id(struct json_object *obj, const char *ptr, const char *key,
-    char *dst, char *err, size_t errlen)
+    int (*valid)(const char *), const char *shape, char *dst, char *err,
+    size_t errlen)
 {
 	const char	*s, *why = "must be 1 to 64 of letters, digits and _ . : -";
 
 	if ((s = command_str(obj, key, &why)) == NULL ||
 	    !order_id_valid(s, strlen(s))) {
 		command_fail(err, errlen, ptr, why);
+		return -1;
+	}
+	if (valid != NULL && !valid(s)) {
+		command_fail(err, errlen, ptr, shape);
 		return -1;
 	}
 	snprintf(dst, OMS_ID_MAX + 1, "%s", s);
@@ -246,8 +282,8 @@ command_actor(struct json_object *root, struct oms_command *out, char *err,
 		return command_fail(err, errlen, "/actor/role", why);
 	if (out->role == OMS_ROLE_CUSTOMER ||
 	    json_object_object_get_ex(actor, "customerId", NULL)) {
-		if (command_id(actor, "/actor/customerId", "customerId",
-		    out->customer_id, err, errlen) == -1)
+		if (command_id(actor, "/actor/customerId", "customerId", NULL,
+		    NULL, out->customer_id, err, errlen) == -1)
 			return OMS_EINVAL;
 	}
 	return OMS_OK;
@@ -316,9 +352,12 @@ command_head(struct json_object *root, struct oms_command *out, char *err,
 	if ((s = command_str(root, "type", &why)) == NULL ||
 	    command_type_parse(s, &out->type) == -1)
 		return command_fail(err, errlen, "/type", why);
-	if (command_id(root, "/commandId", "commandId", out->command_id, err,
-	    errlen) == -1 || command_id(root, "/orderId", "orderId",
-	    out->order_id, err, errlen) == -1)
+	if (command_id(root, "/commandId", "commandId", command_id_valid,
+	    "must be a UUID, then follow-up suffixes such as .pay",
+	    out->command_id, err, errlen) == -1 || command_id(root,
+	    "/orderId", "orderId", command_order_id_valid,
+	    "must be a UUID (lowercase, 8-4-4-4-12)", out->order_id, err,
+	    errlen) == -1)
 		return OMS_EINVAL;
 	why = "must be an RFC 3339 UTC time with milliseconds";
 	if ((s = command_str(root, "issuedAt", &why)) == NULL ||
@@ -346,8 +385,14 @@ command_decode(const char *body, size_t len, struct oms_command *out,
 	if (!json_object_is_type(root, json_type_object))
 		r = command_fail(err, errlen, "", "must be a JSON object");
 	else if ((r = command_head(root, out, err, errlen)) == OMS_OK &&
-	    (r = command_actor(root, out, err, errlen)) == OMS_OK)
-		r = command_data(root, out, err, errlen);
+	    (r = command_actor(root, out, err, errlen)) == OMS_OK) {
+		/* only the worker's own follow-ups void a shipment */
+		if (out->type == OMS_CMD_VOID && out->role != OMS_ROLE_SYSTEM)
+			r = command_fail(err, errlen, "/actor/role",
+			    "must be system for orders.void");
+		else
+			r = command_data(root, out, err, errlen);
+	}
 	json_object_put(root);
 	return r;
 }

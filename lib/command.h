@@ -29,6 +29,8 @@ enum oms_cmd_type {
 	OMS_CMD_DELETE,
 	OMS_CMD_DELIVERED,
 	OMS_CMD_REFUND,
+	OMS_CMD_VOID,		/* system only: void a shipment booked for
+				 * an order canceled meanwhile */
 	OMS_CMD_MAX
 };
 
@@ -62,6 +64,17 @@ struct oms_command {
 		struct oms_order_delivered	delivered;
 	} data;
 };
+
+/* Returns 1 if s is an order id as oms-fcgi mints them: a UUID in
+ * canonical form (lowercase 8-4-4-4-12; uuid_valid()), else 0. Nothing
+ * else may name an order in a command: an id such as "<id>:events" would
+ * name one of another order's keys (issue 14). */
+int	command_order_id_valid(const char *s);
+
+/* Returns 1 if s is a command id: a UUID, then zero or more follow-up
+ * suffixes of a dot and lowercase letters ("<uuid>.pay.ship"), at most
+ * OMS_ID_MAX characters in all; else 0. */
+int	command_id_valid(const char *s);
 
 /* Returns the static routing key of type ("orders.create"), or "" if out of
  * range. */

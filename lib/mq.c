@@ -545,12 +545,28 @@ mq_confirm_all(struct mq *mq)
 	return rc;
 }
 
-/* An owned copy of bytes b as a C string ("" for none). */
+/* An owned copy of bytes b as a C string ("" for none): for properties,
+ * which are short strings; a NUL in one cuts it there. */
 static char *
 mq_strdup_bytes(amqp_bytes_t b, int present)
 {
 	/* an empty field or body may come with bytes == NULL */
 	return present && b.len > 0 ? xstrndup(b.bytes, b.len) : xstrdup("");
+}
+
+/* An owned copy of all b.len bytes of a body, NULs included, with a NUL
+ * after them (for parsers that want one); *len = b.len. Bodies are bytes:
+ * their length is the one the broker sent, never strlen (issue 14). */
+static char *
+mq_body_copy(amqp_bytes_t b, size_t *len)
+{
+	char	*p = xmalloc(b.len + 1);
+
+	if (b.len > 0)
+		memcpy(p, b.bytes, b.len);
+	p[b.len] = '\0';
+	*len = b.len;
+	return p;
 }
 
 void
@@ -609,8 +625,7 @@ mq_get_one(struct mq *mq, const char *queue, int no_ack,
 	    p->delivery_mode : 0;
 	out->timestamp = (p->_flags & AMQP_BASIC_TIMESTAMP_FLAG) != 0 ?
 	    p->timestamp : 0;
-	out->body = mq_strdup_bytes(msg.body, 1);
-	out->len = msg.body.len;
+	out->body = mq_body_copy(msg.body, &out->len);
 	amqp_destroy_message(&msg);
 	amqp_maybe_release_buffers(mq->conn);
 	return OMS_OK;
@@ -710,8 +725,7 @@ mq_next(struct mq *mq, int timeout_ms, struct mq_delivery *d)
 	d->correlation_id = mq_strdup_bytes(
 	    env.message.properties.correlation_id,
 	    env.message.properties._flags & AMQP_BASIC_CORRELATION_ID_FLAG);
-	d->body = mq_strdup_bytes(env.message.body, 1);
-	d->len = env.message.body.len;
+	d->body = mq_body_copy(env.message.body, &d->len);
 	amqp_destroy_envelope(&env);
 	return OMS_OK;
 }

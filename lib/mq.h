@@ -66,7 +66,7 @@ enum oms_err	 mq_publish_nowait(struct mq *mq, const struct mq_message *msg);
 enum oms_err	 mq_confirm_all(struct mq *mq);
 
 /* A message taken from a queue; every string is owned and NUL-terminated
- * ("" when the property was absent). */
+ * ("" when the property was absent); the body is bytes: use len. */
 struct mq_received {
 	char		*routing_key;
 	char		*message_id;
@@ -76,7 +76,7 @@ struct mq_received {
 	char		*content_type;
 	int		 delivery_mode;		/* 2: persistent */
 	uint64_t	 timestamp;
-	char		*body;
+	char		*body;		/* all len bytes (NULs included), then a NUL */
 	size_t		 len;
 };
 
@@ -110,7 +110,7 @@ struct mq_delivery {
 	char		*routing_key;
 	char		*message_id;
 	char		*correlation_id;
-	char		*body;		/* NUL-terminated copy */
+	char		*body;		/* all len bytes (NULs included), then a NUL */
 	size_t		 len;
 };
 

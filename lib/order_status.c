@@ -45,6 +45,7 @@ static const struct {
 	{ "orders.delete",		ANY },
 	{ "orders.delivered",		S(SHIPPED) },
 	{ "orders.refund",		S(CANCELED) },
+	{ "orders.void",		S(CANCELED) },
 };
 
 #undef ANY

@@ -280,6 +280,34 @@ store_cmd(struct store *st, struct store_reply **out, const char *fmt, ...)
 	return store_finish(st, hr, out);
 }
 
+enum oms_err
+store_cmd_strict(struct store *st, struct store_reply **out,
+    const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *hr;
+	enum oms_err rc;
+
+	*out = NULL;
+	if (store_connect(st) != OMS_OK)
+		return OMS_EUNAVAIL;
+	va_start(ap, fmt);
+	hr = redisvCommand(st->ctx, fmt, ap);
+	va_end(ap);
+	if ((rc = store_finish(st, hr, out)) != OMS_OK)
+		return rc;
+	if ((*out)->type == STORE_ERROR) {
+		/* Redis answered but did not do it (LOADING, OOM, NOPERM,
+		 * WRONGTYPE, ...): the connection stays usable. */
+		snprintf(st->errstr, sizeof(st->errstr), "error reply: %.100s",
+		    (*out)->str);
+		store_reply_free(*out);
+		*out = NULL;
+		return OMS_EUNAVAIL;
+	}
+	return OMS_OK;
+}
+
 void
 store_set_timeout(struct store *st, int timeout_ms)
 {

@@ -54,6 +54,12 @@ enum oms_err	 store_cmdv(struct store *st, struct store_reply **out,
 enum oms_err	 store_cmd(struct store *st, struct store_reply **out,
 		    const char *fmt, ...);
 
+/* Like store_cmd, but an error reply of Redis is a failure too: returns
+ * OMS_EUNAVAIL with *out NULL and the error in store_errstr() (for callers
+ * that answer 503 to it, never treat it as "not found" or "done"). */
+enum oms_err	 store_cmd_strict(struct store *st, struct store_reply **out,
+		    const char *fmt, ...);
+
 /* Pipelines n commands, each fmt (hiredis format with one %s) applied to
  * args[i], in one round trip. On OMS_OK out[i] is the owned reply of
  * command i; on OMS_EUNAVAIL out holds nothing. */

@@ -14,11 +14,14 @@
  */
 #include <netdb.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 #include <microhttpd.h>
 
 #include "httpd.h"
@@ -29,6 +32,7 @@
 #define HTTPD_CONN_LIMIT	16384
 #define HTTPD_BACKLOG		4096
 #define HTTPD_IDLE_TIMEOUT_S	300
+#define HTTPD_STOP_WAIT_MS	5000	/* for held answers to go out */
 
 enum httpd_state {
 	HTTPD_READING = 0,	/* the body is coming */
@@ -49,6 +53,7 @@ struct httpd {
 	struct routes		*r;
 	struct timerq		*tq;
 	size_t			 max_body;
+	atomic_long		 held;	/* held, not yet completed */
 };
 
 void
@@ -163,6 +168,7 @@ httpd_access(void *cls, struct MHD_Connection *c, const char *url,
 	if (hc->resp.hold_ms <= 0)
 		return httpd_send(hc);
 	hc->state = HTTPD_HELD;
+	atomic_fetch_add(&h->held, 1);
 	MHD_suspend_connection(c);
 	timerq_add(h->tq, sim_now_ms() + hc->resp.hold_ms, hc);
 	return MHD_YES;
@@ -172,13 +178,15 @@ static void
 httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct httpd *h = cls;
 	struct httpd_conn *hc = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (hc == NULL)
 		return;
+	if (hc->state == HTTPD_HELD)
+		atomic_fetch_sub(&h->held, 1);
 	free(hc->body);
 	free(hc->resp.body);
 	free(hc);
@@ -246,7 +254,7 @@ httpd_start(const char *listen, struct routes *r, struct timerq *tq,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTPD_CONN_LIMIT,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)HTTPD_BACKLOG,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_IDLE_TIMEOUT_S,
-	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, h,
 	    MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (h->d == NULL) {
@@ -258,14 +266,31 @@ httpd_start(const char *listen, struct routes *r, struct timerq *tq,
 	return h;
 }
 
+/*
+ * No new connection is accepted; every held answer is resumed (MHD must
+ * not stop with a connection suspended) and given up to
+ * HTTPD_STOP_WAIT_MS to go out, since MHD_stop_daemon() closes what is
+ * still open.
+ */
 void
 httpd_stop(struct httpd *h)
 {
+	struct timespec ts = { 0, 10 * 1000000 };
+	MHD_socket fd;
+	int i;
+
 	if (h == NULL)
 		return;
-	/* every held answer is resumed first: MHD must not stop with a
-	 * connection still suspended */
+	fd = MHD_quiesce_daemon(h->d);
 	timerq_drain(h->tq);
+	for (i = 0; i < HTTPD_STOP_WAIT_MS / 10 && atomic_load(&h->held) > 0;
+	    i++)
+		nanosleep(&ts, NULL);
+	if (atomic_load(&h->held) > 0)
+		log_warnx("stopping with %ld held answers not sent",
+		    (long)atomic_load(&h->held));
 	MHD_stop_daemon(h->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
 	free(h);
 }

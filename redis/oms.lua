@@ -12,7 +12,9 @@ FUNCTION LOAD REPLACE and calls, once per command:
         <type> <commandId> <orderId> <at> <actor> <data> <createdAtMs>
         <createdAt> <eventsCap> <replyTtl>
 
-and, read-only, FCALL_RO oms_get 1 oms:order:<orderId>. docs/redis.md has
+and, read-only, FCALL_RO oms_get 1 oms:order:<orderId>. oms-fcgi calls
+FCALL oms_request_cancel 1 oms:order:<orderId> <cancel|delete> <at>
+before it publishes a cancel or a delete (cancel wins exactly). docs/redis.md has
 the whole contract, docs/flow.md the state machine.
 
 Functions are atomic but do not roll back (REFERENCES.md): writes made
@@ -24,6 +26,13 @@ before an error stay. So every call runs in three phases:
 --]]
 
 local STATUS_NONE = 'none'
+
+-- The most events one order's stream may hold before orders.update is
+-- refused (docs/redis.md "Bounds"): every other command changes an order
+-- a bounded number of times (the state machine moves forward only), so
+-- with updates capped, an order holds at most this many events and
+-- applied ids plus a few dozen.
+local ORDER_EVENTS_MAX = 500
 
 -- DESIGN §4: "Ids are 1..64 chars of [A-Za-z0-9_.:-]" (lib/order.c).
 local function is_id(s)
@@ -182,7 +191,16 @@ local data_checks = {
 		if skipped(d) then
 			return nil
 		end
-		return check_ids(d, { 'shipCompanyId', 'trackingNumber' })
+		-- shipmentId: the shipping provider's id of the booking (to void
+		-- it when a cancel was accepted meanwhile)
+		return check_ids(d, { 'shipCompanyId', 'trackingNumber' }) or
+		    check_ids(d, { 'shipmentId' }, true)
+	end,
+	['orders.void'] = function(d)
+		if skipped(d) then
+			return nil
+		end
+		return check_ids(d, { 'shipmentId' })
 	end,
 	['orders.update'] = function(d)
 		local err = check_ids(d, { 'shipCompanyId', 'trackingNumber' }, true)
@@ -227,8 +245,10 @@ local function parse_call(keys, args)
 	if not is_id(ctx.commandId) then
 		return nil, einval('commandId must be an id')
 	end
-	if not is_id(ctx.orderId) then
-		return nil, einval('orderId must be an id')
+	-- ':' separates key parts: an orderId "<id>:events" would name
+	-- another order's stream (a WRONGTYPE on every try).
+	if not is_id(ctx.orderId) or ctx.orderId:find(':', 1, true) then
+		return nil, einval('orderId must be an id without ":"')
 	end
 	if not is_time(ctx.at) then
 		return nil, einval('at must be an RFC 3339 UTC time with ms')
@@ -307,6 +327,15 @@ end
 
 local function refuse(message)
 	return { outcome = 'refused', message = message }
+end
+
+-- A refusal or no-op that the same command would get at any later time
+-- too (the statuses it depends on never come back): it is answered but
+-- not recorded, so that repeating it cannot grow the order's keys, and a
+-- redelivery decides it again with the same outcome.
+local function settled(plan)
+	plan.settled = true
+	return plan
 end
 
 local function followup(ctx, type, suffix)
@@ -432,11 +461,45 @@ decide['orders.process.payment'] = function(ctx, order)
 	return refuse('an order that is ' .. order.status .. ' cannot be paid')
 end
 
--- "orders.ship | paymentSuccess | shipped (+ carrier, tracking number)"
+-- "orders.ship | paymentSuccess | shipped (+ carrier, tracking number)".
+-- Cancel wins exactly (docs/flow.md): an order whose cancel oms-fcgi
+-- accepted (cancelRequestedAt, set by oms_request_cancel) is not shipped,
+-- whether the worker skipped the provider or the provider booked a shipment
+-- meanwhile: the ship step cancels it itself, refunds it, and voids a
+-- shipment that was booked (orders.void). The later orders.cancel is then a
+-- no-op.
+local function ship_void(ctx, set, followUps)
+	if ctx.data.shipmentId ~= nil then
+		set.voidShipmentId = ctx.data.shipmentId
+		followUps[#followUps + 1] = followup(ctx, 'orders.void', '.void')
+		return true
+	end
+	return false
+end
+
 decide['orders.ship'] = function(ctx, order)
 	local m = missing(order)
 	if m then
 		return m
+	end
+	if order.status == 'paymentSuccess' and order.cancelRequestedAt ~= nil then
+		local set, f = { status = 'canceled' },
+		    { followup(ctx, 'orders.refund', '.refund') }
+		local voided = ship_void(ctx, set, f)
+		return { outcome = 'canceled', to = 'canceled', bump = true,
+		    set = set, followUps = f,
+		    message = 'cancel requested before shipping: order canceled, ' ..
+		    'the payment is refunded' .. (voided and
+		    ', the booked shipment is voided' or '') }
+	end
+	if order.status == 'canceled' and order.voidShipmentId == nil then
+		-- canceled while the provider booked: the booking must not go
+		local set, f = {}, {}
+		if ship_void(ctx, set, f) then
+			return { outcome = 'canceled', bump = true, set = set,
+			    followUps = f, message = 'the order was canceled ' ..
+			    'while the shipment was booked: it is voided' }
+		end
 	end
 	if order.status ~= 'paymentSuccess' then
 		return refuse('an order that is ' .. order.status .. ' cannot be shipped')
@@ -444,9 +507,40 @@ decide['orders.ship'] = function(ctx, order)
 	if skipped(ctx.data) then
 		return refuse('shipping skipped by the worker' .. reason_suffix(ctx.data))
 	end
+	-- carrierTrackingNumber: the carrier's own value, which delivered is
+	-- checked against (the API's fields are frozen from here on too).
 	return { outcome = 'applied', to = 'shipped', bump = true,
 	    set = { status = 'shipped', shipCompanyId = ctx.data.shipCompanyId,
-	    trackingNumber = ctx.data.trackingNumber }, message = 'order shipped' }
+	    trackingNumber = ctx.data.trackingNumber,
+	    carrierTrackingNumber = ctx.data.trackingNumber,
+	    shipmentId = ctx.data.shipmentId },
+	    message = 'order shipped' }
+end
+
+-- "orders.void | voidShipmentId set, not voided | shipmentVoidedAt": the
+-- shipping provider voided the shipment the ship step booked for an order
+-- canceled meanwhile.
+decide['orders.void'] = function(ctx, order)
+	local m = missing(order)
+	if m then
+		return m
+	end
+	if order.voidShipmentId == nil then
+		return settled(refuse('the order has no shipment to void'))
+	end
+	if order.shipmentVoidedAt ~= nil then
+		return settled({ outcome = 'applied',
+		    message = 'the shipment is already voided' })
+	end
+	if skipped(ctx.data) then
+		return refuse('void skipped by the worker' .. reason_suffix(ctx.data))
+	end
+	if ctx.data.shipmentId ~= order.voidShipmentId then
+		return settled(refuse('data.shipmentId is not the shipment to void'))
+	end
+	return { outcome = 'applied', bump = true,
+	    set = { shipmentVoidedAt = ctx.at },
+	    message = 'the booked shipment ' .. order.voidShipmentId .. ' is voided' }
 end
 
 -- "orders.update | not delivered/canceled | shipping fields"
@@ -464,7 +558,31 @@ decide['orders.update'] = function(ctx, order, pending_text)
 		    message = 'shipping fields stored before the create arrived' }
 	end
 	if order.status == 'delivered' or order.status == 'canceled' then
-		return refuse('an order that is ' .. order.status .. ' cannot be updated')
+		return settled(refuse('an order that is ' .. order.status ..
+		    ' cannot be updated'))
+	end
+	local same = true
+	for k, v in pairs(set) do
+		if order[k] ~= v then
+			same = false
+		end
+	end
+	-- Once shipped the carrier's fields are frozen (issue 14): a change
+	-- is refused, and shipped never comes back, so neither is recorded.
+	if order.status == 'shipped' then
+		if same then
+			return settled({ outcome = 'applied',
+			    message = 'the shipping fields already have these values' })
+		end
+		return settled(refuse('the order is shipped: shipCompanyId and ' ..
+		    'trackingNumber are the carrier\'s and no longer change'))
+	end
+	if same then
+		-- Recorded (unless the order is shipped, see item 4): a later
+		-- update may change the fields, and a redelivery of this one
+		-- must not undo it.
+		return { outcome = 'applied',
+		    message = 'the shipping fields already have these values' }
 	end
 	return { outcome = 'applied', bump = true, set = set,
 	    message = 'shipping fields updated' }
@@ -495,10 +613,17 @@ decide['orders.cancel'] = function(ctx, order, pending_text)
 	end
 	local set, f = cancel_effect(ctx, order)
 	if set == nil then
-		if order.status == 'canceled' then
-			return refuse('the order is already canceled')
+		-- canceled, shipped and delivered never become cancellable
+		if order.status == 'canceled' and order.cancelRequestedAt ~= nil then
+			-- the cancel oms-fcgi accepted, done by the ship step
+			return settled({ outcome = 'noop', message = 'the order is ' ..
+			    'already canceled (cancel requested before shipping)' })
 		end
-		return refuse('an order that is ' .. order.status .. ' cannot be canceled')
+		if order.status == 'canceled' then
+			return settled(refuse('the order is already canceled'))
+		end
+		return settled(refuse('an order that is ' .. order.status ..
+		    ' cannot be canceled'))
 	end
 	return { outcome = 'applied', to = 'canceled', bump = true, set = set,
 	    followUps = f, message = #f > 0 and
@@ -514,7 +639,8 @@ decide['orders.delete'] = function(ctx, order, pending_text)
 		    set = set, message = 'order deleted and canceled before its create arrived' }
 	end
 	if order.isDeleted == '1' then
-		return { outcome = 'applied', message = 'the order was already deleted' }
+		return settled({ outcome = 'applied',
+		    message = 'the order was already deleted' })
 	end
 	local set, f = cancel_effect(ctx, order)
 	local plan = { outcome = 'applied', bump = true, followUps = f,
@@ -535,10 +661,22 @@ decide['orders.delivered'] = function(ctx, order)
 		return m
 	end
 	if order.status ~= 'shipped' then
-		return refuse('an order that is ' .. order.status .. ' cannot be delivered')
+		local r = refuse('an order that is ' .. order.status ..
+		    ' cannot be delivered')
+		-- these never become shipped
+		if order.status == 'delivered' or order.status == 'canceled' or
+		    order.status == 'paymentFailed' then
+			return settled(r)
+		end
+		return r
 	end
-	if order.trackingNumber ~= ctx.data.trackingId then
-		return refuse('trackingId does not match the order\'s tracking number')
+	-- The carrier's value (orders shipped before it was kept: the
+	-- tracking number, frozen since shipping).
+	if (order.carrierTrackingNumber or order.trackingNumber) ~=
+	    ctx.data.trackingId then
+		-- both are frozen while shipped: the same refusal for ever
+		return settled(refuse('trackingId does not match the carrier\'s ' ..
+		    'tracking number'))
 	end
 	return { outcome = 'applied', to = 'delivered', bump = true,
 	    set = { status = 'delivered', confirmationId = ctx.data.confirmationId },
@@ -626,6 +764,13 @@ local function write_plan(keys, ctx, order, plan)
 	local from = order and order.status or STATUS_NONE
 	local to = plan.to or from
 	local version = tonumber(order and order.version or '0')
+
+	if plan.unrecorded then
+		local res = result_json(ctx, plan.outcome, from, to, plan.message,
+		    version, '[]', { { 'recorded', false } })
+		push_reply(keys, ctx, res)
+		return res
+	end
 
 	if plan.bump then
 		local args = { keys[1] }
@@ -719,6 +864,16 @@ local function oms_apply(keys, args)
 		end
 	end
 	local plan = decide[ctx.type](ctx, order, pending_text)
+	local full = redis.call('XLEN', keys[2]) >= ORDER_EVENTS_MAX
+	if plan.bump and full and ctx.type == 'orders.update' then
+		plan = refuse('the order holds ' .. ORDER_EVENTS_MAX ..
+		    ' events, its limit: it takes no more updates')
+	end
+	-- A command that changes nothing is not recorded when its outcome
+	-- cannot change (settled), or when the order is at its limit.
+	if not plan.bump and (plan.settled or full) then
+		plan.unrecorded = true
+	end
 	return write_plan(keys, ctx, order, plan)
 end
 
@@ -739,6 +894,56 @@ local function oms_get(keys, args)
 	return json_object(m)
 end
 
+-- FCALL oms_request_cancel 1 oms:order:<orderId> <cancel|delete> <at>
+--
+-- oms-fcgi's only write to an order (its ACL grants this Function and
+-- HSETNX on order hashes, nothing else): before it publishes a cancel or a
+-- delete it records, atomically with the check, that the customer's cancel
+-- was accepted. Cancel wins exactly (docs/flow.md): the ship step then
+-- never ships the order. Answers one of
+--   "notfound"          no order hash (its create may still be queued:
+--                       the cancel is published and wins over it)
+--   "refused:<status>"  a cancel of a shipped or delivered order (409)
+--   "noop"              nothing to change: already canceled / deleted
+--   "marked"            cancelRequestedAt set (kept if set before)
+--   "unmarked"          a delete that cancels nothing (shipped, delivered
+--                       or canceled): publish it, no mark
+local NOT_CANCELLABLE = { shipped = true, delivered = true }
+
+local function oms_request_cancel(keys, args)
+	if #keys ~= 1 or not keys[1]:find('^oms:order:[^:]+$') then
+		return einval('oms_request_cancel takes 1 key, oms:order:<orderId>')
+	end
+	if #args ~= 2 or (args[1] ~= 'cancel' and args[1] ~= 'delete') or
+	    not is_time(args[2]) then
+		return einval('oms_request_cancel takes cancel|delete and an ' ..
+		    'RFC 3339 UTC time with ms')
+	end
+	local f = redis.call('HMGET', keys[1], 'status', 'isDeleted')
+	local status, deleted = f[1], f[2]
+	if status == false then
+		return 'notfound'
+	end
+	if args[1] == 'cancel' then
+		if status == 'canceled' then
+			return 'noop'
+		end
+		if NOT_CANCELLABLE[status] then
+			return 'refused:' .. status
+		end
+	else
+		if deleted == '1' then
+			return 'noop'
+		end
+		if NOT_CANCELLABLE[status] or status == 'canceled' then
+			return 'unmarked'
+		end
+	end
+	redis.call('HSETNX', keys[1], 'cancelRequestedAt', args[2])
+	return 'marked'
+end
+
 redis.register_function('oms_apply', oms_apply)
+redis.register_function('oms_request_cancel', oms_request_cancel)
 redis.register_function({ function_name = 'oms_get', callback = oms_get,
     flags = { 'no-writes' } })

@@ -18,7 +18,8 @@
 #
 # Exported after a start: STACK_DIR; STACK_REDIS_PORT, STACK_REDIS_URL;
 # STACK_AMQP_PORT, STACK_AMQP_URL, STACK_RABBIT_NODE, STACK_RABBIT_EPMD_PORT,
-# STACK_RABBIT_DIST_PORT. URLs carry no credentials: stack_redis_url USER and
+# STACK_RABBIT_DIST_PORT; STACK_PROVIDER_PORT, STACK_PROVIDER_URL (the provider
+# simulator). URLs carry no credentials: stack_redis_url USER and
 # stack_amqp_url USER print URLs with them, stack_secret NAME prints one
 # password and stack_secret_file NAME its path (for NAME_FILE variables; the
 # file holds the password with no trailing newline).
@@ -314,12 +315,24 @@ EOF
 		if [ "$(stack_redis_cli ping 2>/dev/null)" = PONG ] &&
 			[ -s "$STACK_DIR/pids/redis.pid" ]; then
 			stack__record redis "$(cat "$STACK_DIR/pids/redis.pid")"
-			return 0
+			stack_load_functions
+			return
 		fi
 		sleep 0.1
 	done
 	tail -n 20 "$d/redis.log" >&2
 	stack__err "redis on port $port did not answer PING within 10 s"
+}
+
+# stack_load_functions: FUNCTION LOAD REPLACE redis/oms.lua as oms-worker,
+# as oms-worker does at start: oms-fcgi calls oms_request_cancel for every
+# cancel and delete, also in scripts that run no worker. Unless
+# STACK_REDIS_NO_FUNCTIONS=1.
+stack_load_functions() {
+	[ "${STACK_REDIS_NO_FUNCTIONS:-0}" = 1 ] && return 0
+	stack_redis_cli_as oms-worker -x FUNCTION LOAD REPLACE \
+	    <"$OMS_SRCDIR/redis/oms.lua" 2>&1 | grep -qx oms ||
+		stack__err "FUNCTION LOAD of redis/oms.lua failed"
 }
 
 # stack_redis_cli_as USER [ARGS...]: redis-cli as USER against this stack's
@@ -681,6 +694,88 @@ stack_stop_worker() {
 	stack_stop_pidfile "$STACK_DIR/pids/oms-worker.pid" 12
 }
 
+# ------------------------------------------------------------ oms-provider-sim
+
+# stack_start_provider_sim [VAR=value...]: starts oms-provider-sim (pid file
+# pids/oms-provider-sim.pid, log oms-provider-sim.log) on a free loopback
+# port, with any OMS_* variables of the caller, then the VAR=value
+# arguments; waits until /healthz answers. A restart reuses the port (the
+# worker keeps its URL). Exports STACK_PROVIDER_PORT and STACK_PROVIDER_URL
+# (http://127.0.0.1:PORT: both the payment and the shipping base URL).
+# STACK_PROVIDER_SIM_WRAPPER, when set, is a command line run in front of
+# the binary (e.g. "valgrind --error-exitcode=3 --leak-check=full").
+stack_start_provider_sim() {
+	local log="$STACK_DIR/oms-provider-sim.log" portfile try port pid
+	local -a wrap=()
+	stack__need_dir || return 1
+	read -ra wrap <<<"${STACK_PROVIDER_SIM_WRAPPER:-}"
+	portfile=$STACK_DIR/provider-sim.port
+	if stack__alive "$STACK_DIR/pids/oms-provider-sim.pid" >/dev/null; then
+		stack__err "oms-provider-sim already runs for $STACK_DIR"
+		return 1
+	fi
+	for try in 1 2 3 4 5; do
+		if [ -s "$portfile" ]; then
+			port=$(cat "$portfile")
+		else
+			port=$(stack_free_port) && echo "$port" >"$portfile" || return 1
+		fi
+		env OMS_PROVIDER_SIM_LISTEN="127.0.0.1:$port" \
+		    "$@" "${wrap[@]}" "$OMS_BUILDDIR/oms-provider-sim" >>"$log" 2>&1 </dev/null &
+		pid=$!
+		stack__record oms-provider-sim "$pid" || return 1
+		STACK_PROVIDER_PORT=$port
+		STACK_PROVIDER_URL="http://127.0.0.1:$port"
+		export STACK_PROVIDER_PORT STACK_PROVIDER_URL
+		if stack_retry 10 stack__provider_sim_up "$pid"; then
+			stack__running "$pid" && return 0
+		fi
+		# Someone took a fresh port between the check and the bind:
+		# pick another one (a recorded port is kept).
+		if stack__running "$pid" || [ "$try" = 5 ] ||
+			! tail -n 3 "$log" | grep -q "cannot listen"; then
+			break
+		fi
+		rm -f "$portfile"
+	done
+	echo "oms-provider-sim did not answer on $STACK_PROVIDER_URL; its log:" >&2
+	tail -n 20 "$log" >&2
+	stack_stop_provider_sim
+	return 1
+}
+
+# stack__provider_sim_up PID: /healthz answers, or PID has exited (stop
+# waiting either way; the caller tells which).
+stack__provider_sim_up() {
+	curl -fs -o /dev/null --max-time 2 "$STACK_PROVIDER_URL/healthz" ||
+		! stack__running "$1"
+}
+
+# stack_provider_sim_pid: the simulator's pid.
+stack_provider_sim_pid() {
+	cat "$STACK_DIR/pids/oms-provider-sim.pid"
+}
+
+# stack_provider_sim_set JSON: PUT /_sim/config (delays and faults, any
+# subset: see docs/providers.md); prints the whole configuration it answers.
+stack_provider_sim_set() {
+	curl -fsS --max-time 10 -X PUT -H "Content-Type: application/json" \
+	    --data-binary "${1:?stack_provider_sim_set JSON}" \
+	    "${STACK_PROVIDER_URL:?stack_start_provider_sim first}/_sim/config"
+}
+
+# stack_provider_sim_get PATH: prints the answer to GET PATH, e.g.
+# "/charges?orderId=ID" or /_sim/stats; fails on a non-2xx answer.
+stack_provider_sim_get() {
+	curl -fsS --max-time 10 \
+	    "${STACK_PROVIDER_URL:?stack_start_provider_sim first}${1:?stack_provider_sim_get PATH}"
+}
+
+# stack_stop_provider_sim: SIGTERM (held answers are sent first), wait.
+stack_stop_provider_sim() {
+	stack_stop_pidfile "$STACK_DIR/pids/oms-provider-sim.pid" 12
+}
+
 # stack_start_nginx [RATE [BURST [MAX_BODY]]]: renders and starts a
 # private nginx in $STACK_DIR/nginx in front of $STACK_FCGI_SOCKET on
 # STACK_HTTP_PORT (a free port when unset); exports OMS_URL.
@@ -738,17 +833,19 @@ stack_sanitizer_reports() {
 
 # stack_stop_all: stop every process with a pid file in $STACK_DIR/pids: the
 # others first (nginx, oms-fcgi, oms-worker: the clients), each with SIGTERM
-# and up to 12 s before SIGKILL, then RabbitMQ and Redis.
+# and up to 12 s before SIGKILL, then oms-provider-sim (the worker's
+# provider), RabbitMQ and Redis.
 stack_stop_all() {
 	local file rc=0
 	stack__need_dir || return 1
 	for file in "$STACK_DIR"/pids/*.pid; do
 		[ -e "$file" ] || continue
 		case ${file##*/} in
-		redis.pid | rabbitmq.pid | rabbitmq-epmd.pid) ;;
+		redis.pid | rabbitmq.pid | rabbitmq-epmd.pid | oms-provider-sim.pid) ;;
 		*) stack_stop_pidfile "$file" 12 || rc=1 ;;
 		esac
 	done
+	stack_stop_provider_sim || rc=1
 	stack_stop_rabbitmq || rc=1
 	stack_stop_redis || rc=1
 	return $rc

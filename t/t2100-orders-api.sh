@@ -125,15 +125,15 @@ test_expect_success 'PATCH delivered on a pending order: 409' '
 '
 
 test_expect_success 'preconditions read the state the worker wrote (shipped, canceled)' '
-	stack_redis_cli_as oms-worker HSET oms:order:o-shipped id o-shipped customerId cus_demo paymentMethodId pm status shipped isDeleted 0 trackingNumber TR-9 version 3 createdAt 2026-11-25T10:00:00.000Z updatedAt 2026-11-25T10:00:00.000Z items "[]" >/dev/null &&
-	stack_redis_cli_as oms-worker HSET oms:order:o-canceled id o-canceled customerId cus_demo status canceled isDeleted 0 version 2 items "[]" >/dev/null &&
-	api_expect 409 customer PATCH /orders/o-shipped/cancel &&
-	api_expect 409 shipper PATCH /orders/o-canceled "{\"trackingNumber\":\"X\"}" &&
-	api_expect 409 shipper PATCH /orders/o-shipped/delivered "{\"trackingId\":\"WRONG\",\"confirmationId\":\"c\"}" &&
+	stack_redis_cli_as oms-worker HSET oms:order:0190d1a0-0000-7000-8000-000000000004 id 0190d1a0-0000-7000-8000-000000000004 customerId cus_demo paymentMethodId pm status shipped isDeleted 0 trackingNumber TR-9 version 3 createdAt 2026-11-25T10:00:00.000Z updatedAt 2026-11-25T10:00:00.000Z items "[]" >/dev/null &&
+	stack_redis_cli_as oms-worker HSET oms:order:0190d1a0-0000-7000-8000-000000000005 id 0190d1a0-0000-7000-8000-000000000005 customerId cus_demo status canceled isDeleted 0 version 2 items "[]" >/dev/null &&
+	api_expect 409 customer PATCH /orders/0190d1a0-0000-7000-8000-000000000004/cancel &&
+	api_expect 409 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000005 "{\"trackingNumber\":\"X\"}" &&
+	api_expect 409 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000004/delivered "{\"trackingId\":\"WRONG\",\"confirmationId\":\"c\"}" &&
 	test_eq "$(api_json .type)" /problems/tracking-mismatch &&
-	api_expect 202 shipper PATCH /orders/o-shipped/delivered "{\"trackingId\":\"TR-9\",\"confirmationId\":\"c\"}" &&
-	api_expect 202 customer DELETE /orders/o-canceled &&
-	api_expect 200 customer GET /orders/o-shipped &&
+	api_expect 202 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000004/delivered "{\"trackingId\":\"TR-9\",\"confirmationId\":\"c\"}" &&
+	api_expect 202 customer DELETE /orders/0190d1a0-0000-7000-8000-000000000005 &&
+	api_expect 200 customer GET /orders/0190d1a0-0000-7000-8000-000000000004 &&
 	test_eq "$(api_json .status)" shipped &&
 	test_eq "$(api_json .version)" 3 &&
 	test_eq "$(api_json .refundTransactionId)" null

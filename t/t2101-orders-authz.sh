@@ -13,8 +13,8 @@ DELIVERED='{"trackingId":"TR-9","confirmationId":"c-1"}'
 
 test_expect_success 'start the stack; an order of cus_demo, shipped' '
 	stack_orders_up &&
-	stack_redis_cli_as oms-worker HSET oms:order:O1 id O1 customerId cus_demo paymentMethodId pm_1 status shipped isDeleted 0 trackingNumber TR-9 version 3 items "[]" >/dev/null &&
-	stack_redis_cli_as oms-worker HSET oms:order:O2 id O2 customerId cus_demo paymentMethodId pm_1 status created isDeleted 0 version 1 items "[]" >/dev/null
+	stack_redis_cli_as oms-worker HSET oms:order:0190d1a0-0000-7000-8000-000000000001 id 0190d1a0-0000-7000-8000-000000000001 customerId cus_demo paymentMethodId pm_1 status shipped isDeleted 0 trackingNumber TR-9 version 3 items "[]" >/dev/null &&
+	stack_redis_cli_as oms-worker HSET oms:order:0190d1a0-0000-7000-8000-000000000002 id 0190d1a0-0000-7000-8000-000000000002 customerId cus_demo paymentMethodId pm_1 status created isDeleted 0 version 1 items "[]" >/dev/null
 '
 
 # refused KEY: the key gets 401 now.
@@ -41,31 +41,31 @@ test_expect_success 'GET /orders' '
 	matrix list GET /orders "" "401 401 200 200 403 200"
 '
 test_expect_success 'GET /orders/{id}' '
-	matrix get GET /orders/O1 "" "401 401 200 404 200 200"
+	matrix get GET /orders/0190d1a0-0000-7000-8000-000000000001 "" "401 401 200 404 200 200"
 '
 test_expect_success 'GET /orders/{id}/events' '
-	matrix events GET /orders/O1/events "" "401 401 200 404 403 200"
+	matrix events GET /orders/0190d1a0-0000-7000-8000-000000000001/events "" "401 401 200 404 403 200"
 '
 test_expect_success 'PATCH /orders/{id}' '
-	matrix update PATCH /orders/O2 "$UPDATE" "401 401 403 403 202 202"
+	matrix update PATCH /orders/0190d1a0-0000-7000-8000-000000000002 "$UPDATE" "401 401 403 403 202 202"
 '
 test_expect_success 'PATCH /orders/{id}/cancel' '
-	matrix cancel PATCH /orders/O2/cancel "" "401 401 202 404 403 202"
+	matrix cancel PATCH /orders/0190d1a0-0000-7000-8000-000000000002/cancel "" "401 401 202 404 403 202"
 '
 test_expect_success 'DELETE /orders/{id}' '
-	matrix delete DELETE /orders/O2 "" "401 401 202 404 403 202"
+	matrix delete DELETE /orders/0190d1a0-0000-7000-8000-000000000002 "" "401 401 202 404 403 202"
 '
 test_expect_success 'PATCH /orders/{id}/delivered' '
-	matrix delivered PATCH /orders/O1/delivered "$DELIVERED" "401 401 403 403 202 202"
+	matrix delivered PATCH /orders/0190d1a0-0000-7000-8000-000000000001/delivered "$DELIVERED" "401 401 403 403 202 202"
 '
 
 test_expect_success 'another customer sees no order of cus_demo in lists' '
-	stack_redis_cli_as oms-worker ZADD oms:customer:cus_demo:orders 1 O1 >/dev/null &&
+	stack_redis_cli_as oms-worker ZADD oms:customer:cus_demo:orders 1 0190d1a0-0000-7000-8000-000000000001 >/dev/null &&
 	api_expect 200 other GET /orders &&
 	test_eq "$(api_json ".items | length")" 0 &&
 	api_expect 403 other GET "/orders?customerId=cus_demo" &&
 	api_expect 200 customer GET /orders &&
-	test_eq "$(api_json ".items[0].id")" O1
+	test_eq "$(api_json ".items[0].id")" 0190d1a0-0000-7000-8000-000000000001
 '
 
 test_expect_success '401 carries WWW-Authenticate: Bearer' '

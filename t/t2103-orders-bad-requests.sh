@@ -9,8 +9,8 @@ test_atexit stack_stop_all
 
 test_expect_success 'start the stack; an order to aim at' '
 	stack_orders_up OMS_MAX_BODY_BYTES=8192 &&
-	stack_redis_cli_as oms-worker HSET oms:order:O1 id O1 customerId cus_demo paymentMethodId pm_1 status created isDeleted 0 version 1 items "[]" >/dev/null &&
-	stack_redis_cli_as oms-worker HSET oms:order:S1 id S1 customerId cus_demo paymentMethodId pm_1 status shipped trackingNumber T1 isDeleted 0 version 3 items "[]" >/dev/null &&
+	stack_redis_cli_as oms-worker HSET oms:order:0190d1a0-0000-7000-8000-000000000001 id 0190d1a0-0000-7000-8000-000000000001 customerId cus_demo paymentMethodId pm_1 status created isDeleted 0 version 1 items "[]" >/dev/null &&
+	stack_redis_cli_as oms-worker HSET oms:order:0190d1a0-0000-7000-8000-000000000003 id 0190d1a0-0000-7000-8000-000000000003 customerId cus_demo paymentMethodId pm_1 status shipped trackingNumber T1 isDeleted 0 version 3 items "[]" >/dev/null &&
 	queue_drain >/dev/null
 '
 
@@ -80,13 +80,13 @@ test_expect_success 'validation failures: 422 with pointers' '
 '
 
 test_expect_success 'bad update and delivered bodies: 400/422' '
-	bad 422 shipper PATCH /orders/O1 "{}" &&
-	bad 422 shipper PATCH /orders/O1 "{\"status\":\"delivered\"}" &&
-	bad 422 shipper PATCH /orders/O1 "{\"trackingNumber\":5}" &&
-	bad 400 shipper PATCH /orders/O1 "{\"trackingNumber\":" &&
-	bad 422 shipper PATCH /orders/S1/delivered "{\"trackingId\":\"T1\"}" &&
-	bad 422 shipper PATCH /orders/S1/delivered "{\"trackingId\":\"T1\",\"confirmationId\":\"\"}" &&
-	bad 422 shipper PATCH /orders/S1/delivered "{\"trackingId\":\"T1\",\"confirmationId\":\"c\",\"x\":1}"
+	bad 422 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000001 "{}" &&
+	bad 422 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000001 "{\"status\":\"delivered\"}" &&
+	bad 422 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000001 "{\"trackingNumber\":5}" &&
+	bad 400 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000001 "{\"trackingNumber\":" &&
+	bad 422 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000003/delivered "{\"trackingId\":\"T1\"}" &&
+	bad 422 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000003/delivered "{\"trackingId\":\"T1\",\"confirmationId\":\"\"}" &&
+	bad 422 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000003/delivered "{\"trackingId\":\"T1\",\"confirmationId\":\"c\",\"x\":1}"
 '
 
 test_expect_success 'bad ids and paths: 400/404/405' '
@@ -95,10 +95,10 @@ test_expect_success 'bad ids and paths: 400/404/405' '
 	bad 400 customer GET "/orders/%00" &&
 	bad 400 customer PATCH "/orders/a%20b/cancel" &&
 	bad 404 customer GET /orders/no-such-order &&
-	bad 404 customer GET /orders/O1/history &&
+	bad 404 customer GET /orders/0190d1a0-0000-7000-8000-000000000001/history &&
 	bad 404 customer GET /order &&
-	bad 405 customer PUT /orders/O1 "{}" &&
-	bad 405 customer POST /orders/O1 "{}" &&
+	bad 405 customer PUT /orders/0190d1a0-0000-7000-8000-000000000001 "{}" &&
+	bad 405 customer POST /orders/0190d1a0-0000-7000-8000-000000000001 "{}" &&
 	bad 405 customer DELETE /orders
 '
 

@@ -292,22 +292,21 @@ test_expect_success 'ship: shipped with carrier and tracking number' '
 	test_eq "$(h o1 status)" shipped &&
 	test_eq "$(h o1 shipCompanyId)" dhl &&
 	test_eq "$(h o1 trackingNumber)" trk_1 &&
+	test_eq "$(h o1 carrierTrackingNumber)" trk_1 &&
 	test_eq "$(ev o1 .followUps)" "[]" &&
 	test_eq "$(nev o1)" 3
 '
 
-test_expect_success 'delivered with a wrong tracking id: refused and recorded' '
+test_expect_success 'delivered with a wrong tracking id: refused, not recorded (settled while shipped)' '
 	apply orders.delivered d1bad o1 "{\"trackingId\":\"trk_X\",\"confirmationId\":\"conf_1\"}" "$SHIPPER" &&
 	expect_res refused shipped shipped 3 "[]" &&
 	test_match "$(res .detail)" "trackingId does not match" &&
+	test_eq "$(res .recorded)" false &&
 	test_eq "$(h o1 status)" shipped &&
 	test_eq "$(R hexists oms:order:o1 confirmationId)" 0 &&
 	test_eq "$(h o1 version)" 3 &&
-	test_eq "$(nev o1)" 4 &&
-	test_eq "$(ev o1 .outcome)" refused &&
-	test_eq "$(ev o1 .detail | jq -r .message)" "$(res .detail)" &&
-	test_eq "$(ev o1 ".detail | fromjson | has(\"changes\")")" false &&
-	test_eq "$(R sismember oms:order:o1:applied d1bad)" 1 &&
+	test_eq "$(nev o1)" 3 &&
+	test_eq "$(R sismember oms:order:o1:applied d1bad)" 0 &&
 	test_eq "$(R lindex oms:reply:d1bad 0 | jq -r .outcome)" refused
 '
 
@@ -317,7 +316,7 @@ test_expect_success 'delivered with the tracking number: delivered + confirmatio
 	test_eq "$(h o1 status)" delivered &&
 	test_eq "$(h o1 confirmationId)" conf_1 &&
 	test_eq "$(ev o1 .actor)" "$SHIPPER" &&
-	test_eq "$(nev o1)" 5
+	test_eq "$(nev o1)" 4
 '
 
 test_expect_success 'a delivered order: no update, cancel, second delivery' '
@@ -330,7 +329,9 @@ test_expect_success 'a delivered order: no update, cancel, second delivery' '
 	expect_res refused delivered delivered 4 "[]" &&
 	test_eq "$(h o1 trackingNumber)" trk_1 &&
 	test_eq "$(h o1 confirmationId)" conf_1 &&
-	test_eq "$(nev o1)" 8
+	test_eq "$(res .recorded)" false &&
+	test_eq "$(nev o1)" 4 &&
+	test_eq "$(R sismember oms:order:o1:applied d1b)" 0
 '
 
 test_expect_success 'a delivered order can be deleted (soft), staying delivered' '
@@ -359,7 +360,7 @@ test_expect_success 'cancel from paymentFailed: canceled, nothing to refund' '
 	test_eq "$(ev o2 .actor)" "$CUSTOMER"
 '
 
-test_expect_success 'cancel from created: canceled, no refund; a second cancel refused' '
+test_expect_success 'cancel from created: canceled, no refund; a second cancel refused, not recorded' '
 	apply orders.create c3 o3 "$CREATE" &&
 	apply orders.cancel x3 o3 "{}" "$ADMIN" &&
 	expect_res applied created canceled 2 "[]" &&
@@ -368,7 +369,8 @@ test_expect_success 'cancel from created: canceled, no refund; a second cancel r
 	apply orders.cancel x3b o3 "{}" "$ADMIN" &&
 	expect_res refused canceled canceled 2 "[]" &&
 	test_eq "$(res .detail)" "the order is already canceled" &&
-	test_eq "$(nev o3)" 3
+	test_eq "$(res .recorded)" false &&
+	test_eq "$(nev o3)" 2
 '
 
 test_expect_success 'cancel from paymentSuccess: canceled and a refund follow-up' '
@@ -490,17 +492,18 @@ test_expect_success 'delete of a shipped order: deleted, still shipped, no refun
 	test_eq "$(h o12 status)" shipped
 '
 
-test_expect_success 'delete of a deleted order: applied, nothing changes' '
+test_expect_success 'delete of a deleted order: applied, nothing changes, not recorded' '
 	before=$(R hgetall oms:order:o12) &&
 	apply orders.delete del12b o12 "{}" &&
 	expect_res applied shipped shipped 4 "[]" &&
 	test_eq "$(res .detail)" "the order was already deleted" &&
 	test_eq "$(R hgetall oms:order:o12)" "$before" &&
-	test_eq "$(nev o12)" 5 &&
-	test_eq "$(ev o12 ".detail | fromjson | has(\"changes\")")" false
+	test_eq "$(res .recorded)" false &&
+	test_eq "$(nev o12)" 4 &&
+	test_eq "$(R sismember oms:order:o12:applied del12b)" 0
 '
 
-test_expect_success 'update sets shipping fields; a partial update keeps the other' '
+test_expect_success 'update sets shipping fields; a partial update keeps the other; not once shipped' '
 	apply orders.create c13 o13 "$CREATE" &&
 	apply orders.update u13 o13 "{\"shipCompanyId\":\"ups\",\"trackingNumber\":\"trk_a\"}" "$SHIPPER" &&
 	expect_res applied created created 2 "[]" &&
@@ -512,9 +515,11 @@ test_expect_success 'update sets shipping fields; a partial update keeps the oth
 	test_eq "$(h o13 trackingNumber)" trk_b &&
 	test_eq "$(ev o13 .detail | jq -c .changes)" "{\"trackingNumber\":\"trk_b\"}" &&
 	apply orders.update u6 o6 "{\"trackingNumber\":\"trk_new\"}" &&
-	expect_res applied shipped shipped 4 "[]" &&
-	apply orders.delivered d6 o6 "{\"trackingId\":\"trk_new\",\"confirmationId\":\"cf6\"}" &&
-	expect_res applied shipped delivered 5 "[]"
+	expect_res refused shipped shipped 3 "[]" &&
+	apply orders.delivered d6x o6 "{\"trackingId\":\"trk_new\",\"confirmationId\":\"cf6\"}" &&
+	expect_res refused shipped shipped 3 "[]" &&
+	apply orders.delivered d6 o6 "{\"trackingId\":\"trk_o6\",\"confirmationId\":\"cf6\"}" &&
+	expect_res applied shipped delivered 4 "[]"
 '
 
 test_expect_success 'update of a canceled order is refused' '
@@ -590,10 +595,10 @@ test_expect_success 'then the create: canceled with its fields, no payment follo
 	test_eq "$(R exists oms:pending:e1)" 0 &&
 	test_eq "$(R zscore oms:orders e1)" "$CREATED_MS" &&
 	test_eq "$(R zscore oms:customer:cus_1:orders e1)" "$CREATED_MS" &&
-	test_eq "$(nev e1)" 5 &&
+	test_eq "$(nev e1)" 3 &&
 	events e1 | jq -r ".[] | .type + \" \" + .outcome" >seq &&
 	printf "%s\n" "orders.cancel applied" "orders.process.payment refused" \
-		"orders.cancel refused" "orders.update refused" "orders.create applied" >expect &&
+		"orders.create applied" >expect &&
 	test_cmp expect seq
 '
 
@@ -728,12 +733,20 @@ test_expect_success 'a redelivered command of every type changes nothing' '
 	for c in "${cids[@]}"; do
 		reapply "$c" || { ok=0; continue; }
 		first=cmds/$c.res
-		test_eq "$(res .outcome)" duplicate "$c" &&
-		test_eq "$(res .firstOutcome)" "$(jq -r .outcome "$first")" "$c" &&
-		test_eq "$(jq -c .followUps res)" "$(jq -c .followUps "$first")" "$c" &&
-		test_eq "$(res .from)/$(res .to)" "$(jq -r ".from + \"/\" + .to" "$first")" "$c" &&
-		test_eq "$(res .detail)" "$(jq -r .detail "$first")" "$c" &&
-		test_eq "$(res .type)" "$(jq -r .type "$first")" "$c" || ok=0
+		if [ "$(jq -r .recorded "$first")" = false ]; then
+			# not recorded: decided again, with the same outcome (the
+			# status in from/to and the detail may have moved on)
+			test_eq "$(res .outcome)" "$(jq -r .outcome "$first")" "$c" &&
+			test_eq "$(res .recorded)" false "$c" &&
+			test_eq "$(jq -c .followUps res)" "[]" "$c"
+		else
+			test_eq "$(res .outcome)" duplicate "$c" &&
+			test_eq "$(res .firstOutcome)" "$(jq -r .outcome "$first")" "$c" &&
+			test_eq "$(jq -c .followUps res)" "$(jq -c .followUps "$first")" "$c" &&
+			test_eq "$(res .from)/$(res .to)" "$(jq -r ".from + \"/\" + .to" "$first")" "$c" &&
+			test_eq "$(res .detail)" "$(jq -r .detail "$first")" "$c" &&
+			test_eq "$(res .type)" "$(jq -r .type "$first")" "$c"
+		fi || ok=0
 	done &&
 	test_eq "$ok" 1 &&
 	snapshot_all >after &&
@@ -760,18 +773,208 @@ test_expect_success 'a redelivered early create keeps its (empty) follow-ups' '
 
 test_expect_success 'the global feed is capped (XADD MAXLEN ~ cap)' '
 	apply orders.create ccap ocap "$CREATE" &&
-	apply orders.cancel xcap ocap "{}" &&
+	apply orders.update xcap ocap "{\"trackingNumber\":\"t0\"}" &&
 	for i in $(seq 1 300); do
-		args_for orders.cancel "xcap$i" ocap "{}" "$SYSTEM" &&
+		args_for orders.update "xcap$i" ocap "{\"trackingNumber\":\"t$i\"}" "$SYSTEM" &&
 		A[16]=50 &&
 		printf "FCALL oms_apply 8" && printf " \x27%s\x27" "${A[@]}" && echo
 	done >pipe.txt &&
 	W <pipe.txt >pipe.out &&
-	test_eq "$(grep -c "\"outcome\":\"refused\"" pipe.out)" 300 &&
+	test_eq "$(grep -c "\"outcome\":\"applied\"" pipe.out)" 300 &&
 	test_eq "$(nev ocap)" 302 &&
 	len=$(R xlen oms:events) &&
 	say "oms:events holds $len entries (cap 50)" &&
 	test "$len" -ge 50 && test "$len" -le 150
+'
+
+# mem OID: MEMORY USAGE of the order's hash, events and applied ids, summed.
+mem() {
+	local k t=0 n
+	for k in "oms:order:$1" "oms:order:$1:events" "oms:order:$1:applied"; do
+		n=$(R memory usage "$k" SAMPLES 0) &&
+		t=$((t + ${n:-0})) || return 1
+	done
+	echo "$t"
+}
+
+# pipe_cmds TYPE PREFIX OID N DATA: N oms_apply calls with commandIds
+# PREFIX1..PREFIXN, as redis-cli pipe input on stdout.
+pipe_cmds() {
+	local i
+	for i in $(seq 1 "$4"); do
+		args_for "$1" "$2$i" "$3" "$5" "$SYSTEM" &&
+		printf "FCALL oms_apply 8" && printf " \x27%s\x27" "${A[@]}" && echo
+	done
+}
+
+test_expect_success 'no-ops that can never apply are not recorded: 1,000 leave the keys within 2x' '
+	to_shipped on1 cn1 &&
+	apply orders.delivered dn1 on1 "{\"trackingId\":\"trk_on1\",\"confirmationId\":\"conf\"}" &&
+	apply orders.delete deln1 on1 "{}" "$CUSTOMER" &&
+	expect_res applied delivered delivered 5 "[]" &&
+	one=$(mem on1) && nev_one=$(nev on1) &&
+	{
+		pipe_cmds orders.delete dz on1 250 "{}" &&
+		pipe_cmds orders.cancel xz on1 250 "{}" &&
+		pipe_cmds orders.update uz on1 250 "{\"trackingNumber\":\"trk_on1\"}" &&
+		pipe_cmds orders.delivered vz on1 250 "{\"trackingId\":\"trk_on1\",\"confirmationId\":\"conf\"}"
+	} >noop.txt &&
+	W <noop.txt >noop.out &&
+	test_eq "$(grep -c "\"recorded\":false" noop.out)" 1000 &&
+	after=$(mem on1) &&
+	say "order keys: $one bytes after one delete, $after after 1,000 no-ops" &&
+	test "$after" -le $((2 * one)) &&
+	test_eq "$(nev on1)" "$nev_one" &&
+	test_eq "$(R scard oms:order:on1:applied)" "$nev_one" &&
+	test_eq "$(h on1 version)" 5
+'
+
+test_expect_success 'an order takes at most 500 events of updates; cancel still applies' '
+	apply orders.create cn2 on2 "$CREATE" &&
+	pipe_cmds orders.update un2_ on2 520 "{\"trackingNumber\":\"t\"}" >alt.txt &&
+	sed -i "s/\"t\"/\"t$RANDOM\"/; n; s/\"t\"/\"u\"/" alt.txt &&
+	W <alt.txt >alt.out &&
+	test_eq "$(nev on2)" 500 &&
+	test_eq "$(R scard oms:order:on2:applied)" 500 &&
+	tail -n 1 alt.out | jq -e ".outcome == \"refused\" and .recorded == false" >/dev/null &&
+	test_match "$(tail -n 1 alt.out | jq -r .detail)" "limit" &&
+	apply orders.cancel xn2 on2 "{}" "$CUSTOMER" &&
+	expect_res applied created canceled 501 "[]" &&
+	test_eq "$(nev on2)" 501
+'
+
+test_expect_success 'a shipped order: shipCompanyId and trackingNumber are frozen' '
+	to_shipped of1 cf1 &&
+	before=$(hash of1) && n=$(nev of1) &&
+	apply orders.update uf1 of1 "{\"trackingNumber\":\"trk_evil\"}" "$SHIPPER" &&
+	expect_res refused shipped shipped 3 "[]" &&
+	test_match "$(res .detail)" "no longer change" &&
+	test_eq "$(res .recorded)" false &&
+	apply orders.update uf2 of1 "{\"shipCompanyId\":\"ups\"}" "$ADMIN" &&
+	expect_res refused shipped shipped 3 "[]" &&
+	apply orders.update uf3 of1 "{\"shipCompanyId\":\"dhl\",\"trackingNumber\":\"trk_of1\"}" "$SHIPPER" &&
+	expect_res applied shipped shipped 3 "[]" &&
+	test_eq "$(res .recorded)" false &&
+	test_eq "$(hash of1)" "$before" &&
+	test_eq "$(nev of1)" "$n"
+'
+
+test_expect_success 'delivered is checked against the carrier value, not a changed trackingNumber' '
+	R hset oms:order:of1 trackingNumber trk_evil >/dev/null &&
+	apply orders.delivered df1 of1 "{\"trackingId\":\"trk_evil\",\"confirmationId\":\"c\"}" "$SHIPPER" &&
+	expect_res refused shipped shipped 3 "[]" &&
+	apply orders.delivered df2 of1 "{\"trackingId\":\"trk_of1\",\"confirmationId\":\"c\"}" "$SHIPPER" &&
+	expect_res applied shipped delivered 4 "[]"
+'
+
+# Cancel wins exactly (docs/flow.md): oms-fcgi marks the accepted cancel
+# with oms_request_cancel; the ship step refuses a marked order.
+
+# rc OID KIND: FCALL oms_request_cancel as oms-fcgi; the reply on stdout.
+rc() {
+	stack_redis_cli_as oms-fcgi FCALL oms_request_cancel 1 "oms:order:$1" "$2" \
+	    2026-01-02T05:00:00.000Z 2>&1 | tr -d '\r'
+}
+
+test_expect_success 'oms_request_cancel: oms-fcgi may call it, and nothing else that writes orders' '
+	to_paid ocr1 kcr1 &&
+	test_eq "$(rc ocr1 cancel)" marked &&
+	test_eq "$(h ocr1 cancelRequestedAt)" 2026-01-02T05:00:00.000Z &&
+	test_eq "$(h ocr1 status)" paymentSuccess &&
+	# a second request keeps the first time
+	test_eq "$(stack_redis_cli_as oms-fcgi FCALL oms_request_cancel 1 oms:order:ocr1 cancel 2026-01-02T06:00:00.000Z | tr -d "\r")" marked &&
+	test_eq "$(h ocr1 cancelRequestedAt)" 2026-01-02T05:00:00.000Z &&
+	test_match "$(stack_redis_cli_as oms-fcgi HSET oms:order:ocr1 status shipped 2>&1)" "NOPERM" &&
+	test_match "$(stack_redis_cli_as oms-fcgi HDEL oms:order:ocr1 cancelRequestedAt 2>&1)" "NOPERM" &&
+	test_match "$(stack_redis_cli_as oms-fcgi FCALL oms_request_cancel 1 oms:orders cancel 2026-01-02T05:00:00.000Z 2>&1)" "NOPERM|EINVAL" &&
+	test_match "$(rc ocr1 bogus)" "EINVAL" &&
+	test_eq "$(h ocr1 status)" paymentSuccess
+'
+
+test_expect_success 'oms_request_cancel: not found, refused when shipped, no-op when canceled or deleted' '
+	test_eq "$(rc nosuch cancel)" notfound &&
+	test_eq "$(R exists oms:order:nosuch)" 0 &&
+	to_shipped ocr2 kcr2 &&
+	test_eq "$(rc ocr2 cancel)" refused:shipped &&
+	test_eq "$(rc ocr2 delete)" unmarked &&
+	test_eq "$(R hexists oms:order:ocr2 cancelRequestedAt)" 0 &&
+	apply orders.create kcr3 ocr3 "$CREATE" "$CUSTOMER" &&
+	apply orders.cancel xcr3 ocr3 "{}" "$CUSTOMER" &&
+	test_eq "$(rc ocr3 cancel)" noop &&
+	test_eq "$(rc ocr3 delete)" unmarked &&
+	apply orders.delete dcr3 ocr3 "{}" "$CUSTOMER" &&
+	test_eq "$(rc ocr3 delete)" noop &&
+	apply orders.create kcr4 ocr4 "$CREATE" "$CUSTOMER" &&
+	test_eq "$(rc ocr4 delete)" marked
+'
+
+test_expect_success 'ship of a marked order, provider skipped: canceled by the ship step, refunded' '
+	apply orders.ship kcr1.pay.ship ocr1 "{\"skipped\":true}" &&
+	expect_res canceled paymentSuccess canceled 3 \
+		"[{\"type\":\"orders.refund\",\"commandId\":\"kcr1.pay.ship.refund\"}]" &&
+	test_eq "$(res .detail)" "cancel requested before shipping: order canceled, the payment is refunded" &&
+	test_eq "$(h ocr1 status)" canceled &&
+	test_eq "$(R hexists oms:order:ocr1 voidShipmentId)" 0 &&
+	test_eq "$(ev ocr1 .outcome)" canceled &&
+	ev ocr1 .detail | jq -r .message | grep -q "cancel requested before shipping"
+'
+
+test_expect_success 'the cancel that follows is a no-op answered "noop", not recorded' '
+	n=$(nev ocr1) &&
+	apply orders.cancel xcr1 ocr1 "{}" "$CUSTOMER" &&
+	expect_res noop canceled canceled 3 "[]" &&
+	test_eq "$(res .recorded)" false &&
+	test_eq "$(nev ocr1)" "$n" &&
+	test_eq "$(R lrange oms:reply:xcr1 0 0 | jq -r .outcome)" noop &&
+	apply orders.refund kcr1.pay.ship.refund ocr1 "{\"refundTransactionId\":\"rf_cr1\"}" &&
+	expect_res applied canceled canceled 4 "[]"
+'
+
+test_expect_success 'ship of a marked order whose shipment was booked: canceled, refunded, void follow-up' '
+	to_paid ocr5 kcr5 &&
+	test_eq "$(rc ocr5 cancel)" marked &&
+	apply orders.ship kcr5.pay.ship ocr5 "{\"shipCompanyId\":\"sim-post\",\"trackingNumber\":\"SIM1\",\"shipmentId\":\"sh_5\"}" &&
+	expect_res canceled paymentSuccess canceled 3 \
+		"[{\"type\":\"orders.refund\",\"commandId\":\"kcr5.pay.ship.refund\"},{\"type\":\"orders.void\",\"commandId\":\"kcr5.pay.ship.void\"}]" &&
+	test_eq "$(h ocr5 voidShipmentId)" sh_5 &&
+	test_eq "$(R hexists oms:order:ocr5 trackingNumber)" 0 &&
+	reapply kcr5.pay.ship &&
+	test_eq "$(res .outcome)" duplicate &&
+	test_eq "$(jq -c ".followUps | length" res)" 2
+'
+
+test_expect_success 'orders.void records shipmentVoidedAt once; a repeat is settled' '
+	apply orders.void kcr5.pay.ship.void ocr5 "{\"shipmentId\":\"sh_5\"}" &&
+	expect_res applied canceled canceled 4 "[]" &&
+	test_eq "$(h ocr5 shipmentVoidedAt)" "$AT" &&
+	apply orders.void kcr5.again ocr5 "{\"shipmentId\":\"sh_5\"}" &&
+	test_eq "$(res .outcome)" applied &&
+	test_eq "$(res .recorded)" false &&
+	apply orders.void kcr1.void ocr1 "{\"skipped\":true}" &&
+	expect_res refused canceled canceled 4 "[]" &&
+	test_eq "$(res .detail)" "the order has no shipment to void" &&
+	args_for orders.void kv9 ocr5 "{}" "$SYSTEM" && fcall_A &&
+	grep -q "EINVAL data.shipmentId is required" res
+'
+
+test_expect_success 'a shipment booked after the cancel was applied is voided too' '
+	to_paid ocr6 kcr6 &&
+	test_eq "$(rc ocr6 cancel)" marked &&
+	apply orders.cancel xcr6 ocr6 "{}" "$CUSTOMER" &&
+	expect_res applied paymentSuccess canceled 3 \
+		"[{\"type\":\"orders.refund\",\"commandId\":\"xcr6.refund\"}]" &&
+	apply orders.ship kcr6.pay.ship ocr6 "{\"shipCompanyId\":\"sim-post\",\"trackingNumber\":\"SIM6\",\"shipmentId\":\"sh_6\"}" &&
+	expect_res canceled canceled canceled 4 \
+		"[{\"type\":\"orders.void\",\"commandId\":\"kcr6.pay.ship.void\"}]" &&
+	test_eq "$(h ocr6 voidShipmentId)" sh_6 &&
+	test_eq "$(h ocr6 status)" canceled
+'
+
+test_expect_success 'an unmarked order ships as before, keeping the shipmentId' '
+	to_paid ocr7 kcr7 &&
+	apply orders.ship kcr7.pay.ship ocr7 "{\"shipCompanyId\":\"sim-post\",\"trackingNumber\":\"SIM7\",\"shipmentId\":\"sh_7\"}" &&
+	expect_res applied paymentSuccess shipped 3 "[]" &&
+	test_eq "$(h ocr7 shipmentId)" sh_7
 '
 
 test_expect_success 'Redis restart: the library and the data survive' '

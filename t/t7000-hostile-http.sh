@@ -48,7 +48,7 @@ long65="\"$(printf 'a%.0s' $(seq 1 65))\""
 
 test_expect_success 'start the stack (no worker: nothing may be published)' '
 	stack_orders_up OMS_MAX_BODY_BYTES=16384 &&
-	stack_redis_cli_as oms-worker HSET oms:order:S1 id S1 customerId cus_demo paymentMethodId pm status shipped trackingNumber T1 isDeleted 0 version 3 items "[]" >/dev/null &&
+	stack_redis_cli_as oms-worker HSET oms:order:0190d1a0-0000-7000-8000-000000000003 id 0190d1a0-0000-7000-8000-000000000003 customerId cus_demo paymentMethodId pm status shipped trackingNumber T1 isDeleted 0 version 3 items "[]" >/dev/null &&
 	queue_drain >/dev/null
 '
 
@@ -95,13 +95,13 @@ test_expect_success 'mixing the study form with items, unknown and misplaced fie
 test_expect_success 'update and delivered bodies x 12: 400/422' '
 	for b in "{}" "{\"status\":\"x\"}" "{\"trackingNumber\":1}" "{\"shipCompanyId\":null}" \
 	    "{\"trackingNumber\":\"a b\"}" "[]" "{\"trackingNumber\":$long65}"; do
-		bad 422 shipper PATCH /orders/S1 "$b" || return 1
+		bad 422 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000003 "$b" || return 1
 	done &&
-	bad 400 shipper PATCH /orders/S1 "{" &&
-	bad 422 shipper PATCH /orders/S1/delivered "{}" &&
-	bad 422 shipper PATCH /orders/S1/delivered "{\"trackingId\":\"T1\"}" &&
-	bad 422 shipper PATCH /orders/S1/delivered "{\"trackingId\":\"T1\",\"confirmationId\":7}" &&
-	bad 400 shipper PATCH /orders/S1/delivered "{\"trackingId\":\"T1\",}"
+	bad 400 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000003 "{" &&
+	bad 422 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000003/delivered "{}" &&
+	bad 422 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000003/delivered "{\"trackingId\":\"T1\"}" &&
+	bad 422 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000003/delivered "{\"trackingId\":\"T1\",\"confirmationId\":7}" &&
+	bad 400 shipper PATCH /orders/0190d1a0-0000-7000-8000-000000000003/delivered "{\"trackingId\":\"T1\",}"
 '
 
 test_expect_success 'query strings x 16: 422' '
@@ -119,21 +119,21 @@ test_expect_success 'paths and ids x 13: 400/404/405' '
 	bad 400 admin GET "/orders/a%20b" &&
 	bad 400 admin GET "/orders/%C3%BC" &&
 	bad 400 admin DELETE "/orders/%3Cscript%3E" &&
-	bad 404 admin GET "/orders/S1/cancel/x" &&
+	bad 404 admin GET "/orders/0190d1a0-0000-7000-8000-000000000003/cancel/x" &&
 	bad 404 admin GET "//orders" &&
 	bad 404 admin GET "/orders/" &&
 	bad 404 admin GET "/ORDERS" &&
 	bad 404 admin GET "/orders/does-not-exist" &&
 	bad 405 admin PUT /orders &&
-	bad 405 admin OPTIONS /orders/S1
+	bad 405 admin OPTIONS /orders/0190d1a0-0000-7000-8000-000000000003
 '
 
 test_expect_success 'methods and media types x 14: 405/415' '
 	for m in PUT POST; do
-		bad 405 admin "$m" /orders/S1/events "{}" || return 1
+		bad 405 admin "$m" /orders/0190d1a0-0000-7000-8000-000000000003/events "{}" || return 1
 	done &&
-	bad 405 admin DELETE /orders/S1/cancel &&
-	bad 405 admin GET /orders/S1/delivered &&
+	bad 405 admin DELETE /orders/0190d1a0-0000-7000-8000-000000000003/cancel &&
+	bad 405 admin GET /orders/0190d1a0-0000-7000-8000-000000000003/delivered &&
 	bad 405 admin PATCH /orders "{}" &&
 	bad 405 admin POST /healthz "{}" &&
 	for ct in "text/plain" "application/xml" "application/x-www-form-urlencoded" \
@@ -177,7 +177,7 @@ test_expect_success 'raw HTTP abuse x 11: problem documents from nginx or oms-fc
 	raw 431 "GET /orders HTTP/1.1\r\nHost: x\r\nX-Big: $(head -c 9000 /dev/zero | tr "\0" a)\r\n\r\n" &&
 	raw 400 "GET /orders HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" &&
 	raw 404 "GET /orders/../healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" &&
-	raw 404 "GET /orders/./S1/../x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	raw 404 "GET /orders/./0190d1a0-0000-7000-8000-000000000003/../x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 '
 
 test_expect_success 'at least 150 hostile requests ran' '

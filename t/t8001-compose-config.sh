@@ -22,6 +22,14 @@ fi
 EOF_STUB
 	chmod +x "$STUB/$p"
 done
+# The simulator's stub answers /healthz (a static file) on its address.
+mkdir -p "$STUB/www" && echo '{"status":"ok"}' >"$STUB/www/healthz"
+cat >"$STUB/oms-provider-sim" <<EOF_STUB
+#!/usr/bin/env bash
+{ echo "ARGV0=\${0##*/}"; echo "ARGC=\$#"; env | grep '^OMS_' | sort; } >"$STUB/oms-provider-sim.env"
+exec python3 -m http.server --bind 127.0.0.1 --directory "$STUB/www" "\${OMS_PROVIDER_SIM_LISTEN##*:}" >/dev/null 2>&1
+EOF_STUB
+chmod +x "$STUB/oms-provider-sim"
 
 # compose JSON: `docker-compose config` (resolved, no OMS_* from our
 # environment) as JSON.
@@ -40,7 +48,7 @@ test_expect_success 'docker-compose config -q accepts the file' '
 
 test_expect_success 'the services; every one has a healthcheck' '
 	test_eq "$(jq -r ".services | keys | sort | join(\" \")" compose.json)" \
-	    "nginx oms-fcgi oms-init oms-worker rabbitmq redis" &&
+	    "nginx oms-fcgi oms-init oms-provider-sim oms-worker rabbitmq redis" &&
 	test_eq "$(jq -r "[.services[] | select(.healthcheck.test == null)] | length" compose.json)" 0
 '
 
@@ -94,9 +102,11 @@ test_expect_success 'scripts/up settings: run lib-stack.sh start functions with 
 		stack_secrets &&
 		STACK_AMQP_URL=amqp://127.0.0.1:5672/oms &&
 		STACK_REDIS_URL=redis://127.0.0.1:6379/0 &&
-		stack_start_fcgi && stack_start_worker
+		stack_start_fcgi && stack_start_worker &&
+		stack_start_provider_sim && stack_stop_provider_sim
 	) &&
-	test -s "$STUB/oms-fcgi.env" && test -s "$STUB/oms-worker.env"
+	test -s "$STUB/oms-fcgi.env" && test -s "$STUB/oms-worker.env" &&
+	test -s "$STUB/oms-provider-sim.env"
 '
 
 # compare SERVICE: the stub's record of what lib-stack.sh passes against the
@@ -105,7 +115,7 @@ compare() {
 	local svc=$1 name val cval help rc=0
 	jq -r ".services[\"$svc\"].environment // {} | to_entries[] |
 	    \"\(.key)=\(.value)\"" compose.json | sort >"$svc.compose"
-	jq -r ".services[\"$svc\"].secrets[].source" compose.json >"$svc.secrets"
+	jq -r ".services[\"$svc\"].secrets // [] | .[].source" compose.json >"$svc.secrets"
 	test_eq "$(jq -r ".services[\"$svc\"].command | join(\" \")" compose.json)" \
 	    "$(sed -n "s/^ARGV0=//p" "$STUB/$svc.env")" "$svc: command" || rc=1
 	test_eq "$(sed -n "s/^ARGC=//p" "$STUB/$svc.env")" 0 "$svc: arguments" || rc=1
@@ -114,7 +124,7 @@ compare() {
 		cval=$(sed -n "s/^$name=//p" "$svc.compose")
 		case $name in
 		OMS_FCGI_SOCKET_MODE) continue ;; # unix sockets only
-		OMS_FCGI_LISTEN)
+		OMS_FCGI_LISTEN | OMS_PROVIDER_SIM_LISTEN)
 			test_match "$cval" "^[0-9.]+:[0-9]+$" || rc=1 ;;
 		OMS_AMQP_URL | OMS_REDIS_URL)
 			# Same scheme, vhost / db; no credentials in either.
@@ -153,6 +163,11 @@ test_expect_success 'oms-fcgi: the same program and settings as scripts/up' '
 
 test_expect_success 'oms-worker: the same program and settings as scripts/up' '
 	compare oms-worker
+'
+
+test_expect_success 'oms-provider-sim: the same program and settings as scripts/up' '
+	compare oms-provider-sim &&
+	jq -r ".services[\"oms-provider-sim\"].healthcheck.test | join(\" \")" compose.json | grep -q "GET /healthz"
 '
 
 test_expect_success 'nginx reaches oms-fcgi at the address it listens on' '
@@ -221,7 +236,7 @@ test_expect_success 'Dockerfile: debian:12 stages, non-root runtime, the init sc
 	grep -qx "COPY compose/init $init" "$df" &&
 	# Every shared library the programs link is in a package the runtime
 	# stage installs (libc excepted).
-	for p in oms-fcgi oms-worker omsctl; do
+	for p in oms-fcgi oms-worker omsctl oms-provider-sim; do
 		readelf -d "$OMS_BUILDDIR/$p" |
 		    sed -n "s/.*(NEEDED).*\[\(.*\)\]/\1/p" || return 1
 	done | sort -u >libs.out &&

@@ -29,6 +29,7 @@
 #include "backoff.h"
 #include "fault.h"
 #include "log.h"
+#include "policy.h"
 #include "prefork.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -48,6 +49,18 @@ delivery_hash(const char *s)
 	while (*s != '\0')
 		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h;
+}
+
+/* True if the body (bytes: NULs may be anywhere) contains needle. */
+static int
+delivery_body_has(const struct mq_delivery *m, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; n <= m->len && i <= m->len - n; i++)
+		if (memcmp(m->body + i, needle, n) == 0)
+			return 1;
+	return 0;
 }
 
 static void
@@ -167,6 +180,41 @@ delivery_backoff(struct delivery *d, enum delivery_state resume,
 	loop_timer_set(&w->loop, &d->timer, ms, delivery_timer, d);
 }
 
+/*
+ * A Redis failure of d (rc of plan or apply): a permanent one (policy.c)
+ * dead-letters it, a missing library is loaded again, anything else is
+ * retried — at most POLICY_RETRY_MAX times while Redis answers (then it is
+ * requeued, and the queue's delivery limit dead-letters a message that
+ * never applies), without bound while Redis is down.
+ */
+static void
+delivery_redis_failed(struct delivery *d, enum oms_err rc,
+    enum delivery_state resume)
+{
+	struct worker *w = d->w;
+
+	if (rc == OMS_EINVAL) {
+		log_warnx("dead-lettering %s: a permanent error (see above); "
+		    "it can never apply", command_type_name(d->cmd->type));
+		flow_count(w, "oms:metrics:worker", "dead_lettered_invalid");
+		delivery_settle(d, SETTLE_DEAD);
+		return;
+	}
+	if (rc == OMS_ENOTFOUND)	/* library missing: reload */
+		w->functions_loaded = 0;
+	if (policy_retry_next(&d->retry, store_ping(w->store) == OMS_OK) < 0) {
+		log_warnx("requeueing %s after %d failed tries while Redis is "
+		    "up; the queue's delivery limit dead-letters it if it "
+		    "keeps failing", command_type_name(d->cmd->type),
+		    d->retry.attempts);
+		flow_count(w, "oms:metrics:worker", "requeued_retries");
+		delivery_settle(d, SETTLE_REQUEUE);
+		return;
+	}
+	delivery_backoff(d, resume, -1, rc == OMS_EUNAVAIL ?
+	    store_errstr(w->store) : "Redis: the Function library is missing");
+}
+
 /* The provider_done_fn of every call. */
 static void
 delivery_called(void *arg, struct provider_result *r)
@@ -210,15 +258,16 @@ delivery_plan(struct delivery *d)
 	struct json_object *order = NULL, *data = NULL;
 	struct provider_call c;
 	enum provider_op op = PROVIDER_CHARGE;
+	enum oms_err rc;
 
-	if (!w->functions_loaded && worker_load_functions(w) != OMS_OK) {
-		delivery_backoff(d, DELIVERY_RECEIVED, -1, "Redis: cannot load "
-		    "the Function library");
+	if (!w->functions_loaded && (rc = worker_load_functions(w)) != OMS_OK) {
+		/* a library Redis refuses to load is permanent */
+		delivery_redis_failed(d, rc == OMS_EINTERNAL ? OMS_EINVAL :
+		    OMS_EUNAVAIL, DELIVERY_RECEIVED);
 		return;
 	}
-	if (flow_plan(w, d->cmd, &data, &order, &op) != OMS_OK) {
-		delivery_backoff(d, DELIVERY_RECEIVED, -1,
-		    store_errstr(w->store));
+	if ((rc = flow_plan(w, d->cmd, &data, &order, &op)) != OMS_OK) {
+		delivery_redis_failed(d, rc, DELIVERY_RECEIVED);
 		return;
 	}
 	if (data != NULL) {
@@ -249,18 +298,8 @@ delivery_apply(struct delivery *d)
 	enum oms_err rc;
 
 	rc = flow_apply(w, d->cmd, d->data, customer_id, &d->result);
-	if (rc == OMS_EINVAL) {
-		log_warnx("dead-lettering %s: the Function refused its "
-		    "arguments", command_type_name(d->cmd->type));
-		flow_count(w, "oms:metrics:worker", "dead_lettered_invalid");
-		delivery_settle(d, SETTLE_DEAD);
-		return;
-	}
 	if (rc != OMS_OK) {
-		if (rc == OMS_ENOTFOUND)	/* library missing: reload */
-			w->functions_loaded = 0;
-		delivery_backoff(d, DELIVERY_APPLYING, -1,
-		    store_errstr(w->store));
+		delivery_redis_failed(d, rc, DELIVERY_APPLYING);
 		return;
 	}
 	d->applied = 1;
@@ -344,7 +383,7 @@ delivery_receive(struct worker *w, struct mq_delivery *msg)
 	delivery_fields(d);
 	/* Tests: a poison message, which kills every worker that takes it. */
 	if (fault_value("exit-on-poison") &&
-	    strstr(d->msg.body, "\"poison\"") != NULL) {
+	    delivery_body_has(&d->msg, "\"poison\"")) {
 		log_warnx("fault injection: exiting on a poison message");
 		_exit(4);
 	}

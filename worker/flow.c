@@ -5,7 +5,8 @@
  *   plan: read the order (FCALL_RO oms_get) when the step needs a provider,
  *      and decide whether it calls one — only in the state where it applies
  *      (payment: created; ship: paymentSuccess and no cancel requested;
- *      refund: canceled, paid, not refunded); otherwise the Function gets
+ *      refund: canceled, paid, not refunded; void: a shipment to void,
+ *      not voided yet); otherwise the Function gets
  *      {"skipped":true} and records the refusal
  *   -> apply atomically in Redis: one FCALL oms_apply (redis/oms.lua),
  *      which dedupes by commandId, checks the transition, writes the
@@ -24,6 +25,7 @@
 #include "command.h"
 #include "json.h"
 #include "log.h"
+#include "policy.h"
 #include "worker.h"
 
 #define EVENTS_CAP		100000
@@ -44,6 +46,23 @@ flow_time_ms(const char *s)
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	return (long long)timegm(&tm) * 1000 + ms;
+}
+
+/* An error reply's meaning for this message, as an oms_err (policy.c):
+ * permanent -> OMS_EINVAL (dead-letter), a missing library ->
+ * OMS_ENOTFOUND (reload), transient -> OMS_EUNAVAIL (retry, bounded). */
+static enum oms_err
+flow_reply_err(const char *what, const char *reply)
+{
+	log_warnx("%s: %s", what, reply);
+	switch (policy_error_class(reply)) {
+	case POLICY_PERMANENT:
+		return OMS_EINVAL;
+	case POLICY_RELOAD:
+		return OMS_ENOTFOUND;
+	default:
+		return OMS_EUNAVAIL;
+	}
 }
 
 /* Adds one to field of the metrics hash key (read by oms-fcgi's
@@ -94,9 +113,10 @@ flow_get_order(struct worker *w, const char *id, struct json_object **order)
 		(void)json_parse_strict(r->str, r->len, order, err,
 		    sizeof(err));
 	else if (r->type == STORE_ERROR) {
-		log_warnx("oms_get: %s", r->str);
+		enum oms_err rc = flow_reply_err("oms_get", r->str);
+
 		store_reply_free(r);
-		return OMS_EUNAVAIL;
+		return rc;
 	}
 	store_reply_free(r);
 	return OMS_OK;
@@ -115,6 +135,7 @@ flow_plan(struct worker *w, const struct oms_command *cmd,
     enum provider_op *op)
 {
 	const char *status, *s;
+	enum oms_err rc;
 	int call = 0;
 
 	*data = NULL;
@@ -132,14 +153,15 @@ flow_plan(struct worker *w, const struct oms_command *cmd,
 	case OMS_CMD_PROCESS_PAYMENT:
 	case OMS_CMD_SHIP:
 	case OMS_CMD_REFUND:
+	case OMS_CMD_VOID:
 		break;
 	default:
 		*data = json_object_new_object();
 		return OMS_OK;
 	}
 
-	if (flow_get_order(w, cmd->order_id, order) != OMS_OK)
-		return OMS_EUNAVAIL;
+	if ((rc = flow_get_order(w, cmd->order_id, order)) != OMS_OK)
+		return rc;
 	status = json_get_str(*order, "status");
 	if (status == NULL)
 		;
@@ -158,6 +180,13 @@ flow_plan(struct worker *w, const struct oms_command *cmd,
 	    (s = json_get_str(*order, "paymentTransactionId")) != NULL &&
 	    *s != '\0' && json_get_str(*order, "refundTransactionId") == NULL) {
 		*op = PROVIDER_REFUND;
+		call = 1;
+	} else if (cmd->type == OMS_CMD_VOID &&
+	    (s = json_get_str(*order, "voidShipmentId")) != NULL && *s != '\0' &&
+	    json_get_str(*order, "shipmentVoidedAt") == NULL) {
+		/* a shipment booked for an order canceled meanwhile (cancel
+		 * wins exactly, docs/flow.md): void it, once */
+		*op = PROVIDER_VOID;
 		call = 1;
 	}
 	if (call)
@@ -231,11 +260,7 @@ flow_apply(struct worker *w, const struct oms_command *cmd,
 	if (rc != OMS_OK)
 		return OMS_EUNAVAIL;
 	if (r->type == STORE_ERROR) {
-		log_warnx("oms_apply: %s", r->str);
-		rc = strncmp(r->str, "EINVAL", 6) == 0 ? OMS_EINVAL :
-		    strstr(r->str, "not found") != NULL ||
-		    strstr(r->str, "NOSCRIPT") != NULL ? OMS_ENOTFOUND :
-		    OMS_EUNAVAIL;
+		rc = flow_reply_err("oms_apply", r->str);
 		store_reply_free(r);
 		return rc;
 	}

@@ -51,7 +51,7 @@ enum provider_outcome {
  * A call's result. data (OK and REFUSED) is the data member the Function
  * gets for the step (charge: result, transactionId or declineCode/reason;
  * refund: refundTransactionId; ship: shipCompanyId, trackingNumber,
- * shipmentId; void: voidedShipmentId; a refusal: skipped and reason, or
+ * shipmentId; void: shipmentId (the one voided); a refusal: skipped and reason, or
  * for a charge result "declined" and reason); the callback takes it (owned:
  * put it). retry_after_s is the provider's Retry-After (-1: none); detail
  * says what happened, for logs.

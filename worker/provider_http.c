@@ -281,7 +281,7 @@ provider_answer(enum provider_op op, struct json_object *body,
 	case PROVIDER_VOID:
 		if (!provider_id_ok(id))
 			return -1;
-		json_add_str(d, "voidedShipmentId", id);
+		json_add_str(d, "shipmentId", id);
 		return 0;
 	}
 	return -1;

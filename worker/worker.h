@@ -14,6 +14,7 @@
 #include "http.h"
 #include "loop.h"
 #include "mq.h"
+#include "policy.h"
 #include "provider.h"
 #include "store.h"
 
@@ -59,6 +60,7 @@ struct delivery {
 	struct json_object	*data;		/* owned: the Function's data */
 	struct json_object	*result;	/* owned: the Function's reply */
 	int			 attempt;	/* transient failures so far */
+	struct policy_retry	 retry;		/* Redis failures (policy.c) */
 	unsigned		 unconfirmed;	/* follow-ups awaiting confirms */
 	int			 publish_failed;
 	int64_t			 received_ms;

@@ -14,8 +14,10 @@
 static struct oms_command	 cmd, got;
 static char			 err[256];
 
-#define HEAD	"\"v\":1,\"commandId\":\"0193a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b\"," \
-		"\"orderId\":\"0193a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2c\"," \
+#define CID	"0193a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b"
+#define OID	"0193a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2c"
+#define HEAD	"\"v\":1,\"commandId\":\"" CID "\"," \
+		"\"orderId\":\"" OID "\"," \
 		"\"issuedAt\":\"2026-11-25T11:00:00.123Z\""
 #define ADMIN	"\"actor\":{\"role\":\"admin\"}"
 
@@ -26,8 +28,8 @@ setup(void)
 	memset(&got, 0, sizeof(got));
 	err[0] = '\0';
 	cmd.type = OMS_CMD_CREATE;
-	snprintf(cmd.command_id, sizeof(cmd.command_id), "c-1");
-	snprintf(cmd.order_id, sizeof(cmd.order_id), "o-1");
+	snprintf(cmd.command_id, sizeof(cmd.command_id), CID);
+	snprintf(cmd.order_id, sizeof(cmd.order_id), OID);
 	snprintf(cmd.issued_at, sizeof(cmd.issued_at),
 	    "2026-11-25T11:00:00.123Z");
 	cmd.role = OMS_ROLE_CUSTOMER;
@@ -86,7 +88,7 @@ START_TEST(test_roundtrip_create)
 	char *json = roundtrip();
 
 	ck_assert_str_eq(json, "{\"v\":1,\"type\":\"orders.create\","
-	    "\"commandId\":\"c-1\",\"orderId\":\"o-1\","
+	    "\"commandId\":\"" CID "\",\"orderId\":\"" OID "\","
 	    "\"issuedAt\":\"2026-11-25T11:00:00.123Z\","
 	    "\"actor\":{\"role\":\"customer\",\"customerId\":\"cus_1\"},"
 	    "\"data\":{\"customerId\":\"cus_1\",\"paymentMethodId\":\"pm_1\","
@@ -144,7 +146,8 @@ END_TEST
 START_TEST(test_roundtrip_no_data_types)
 {
 	static const enum oms_cmd_type types[] = { OMS_CMD_PROCESS_PAYMENT,
-	    OMS_CMD_SHIP, OMS_CMD_CANCEL, OMS_CMD_DELETE, OMS_CMD_REFUND };
+	    OMS_CMD_SHIP, OMS_CMD_CANCEL, OMS_CMD_DELETE, OMS_CMD_REFUND,
+	    OMS_CMD_VOID };
 	size_t i;
 	char *json;
 
@@ -235,11 +238,61 @@ START_TEST(test_reject_envelope)
 	reject("{\"v\":1,\"type\":\"orders.cancel\",\"commandId\":"
 	    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
 	    "/commandId: must be 1 to 64 of letters, digits and _ . : -");
-	reject("{\"v\":1,\"type\":\"orders.cancel\",\"commandId\":\"c\","
-	    "\"orderId\":null}", "/orderId: must be a string");
-	reject("{\"v\":1,\"type\":\"orders.cancel\",\"commandId\":\"c\","
-	    "\"orderId\":\"o/1\"}",
+	reject("{\"v\":1,\"type\":\"orders.cancel\",\"commandId\":\"" CID
+	    "\",\"orderId\":null}", "/orderId: must be a string");
+	reject("{\"v\":1,\"type\":\"orders.cancel\",\"commandId\":\"" CID
+	    "\",\"orderId\":\"o/1\"}",
 	    "/orderId: must be 1 to 64 of letters, digits and _ . : -");
+}
+END_TEST
+
+/* Issue 14: only ids oms mints name an order or a command. */
+START_TEST(test_ids_shape)
+{
+	static const char *const bad_orders[] = {
+		OID ":events", OID ":applied", "o1", "O1",
+		"0193A1B2-C3D4-7E5F-8A6B-7C8D9E0F1A2C", OID ".pay",
+		"0193a1b2c3d47e5f8a6b7c8d9e0f1a2c", "",
+	};
+	static const char *const bad_commands[] = {
+		"c1", CID ":x", CID ".", CID "..pay", CID ".Pay", CID ".pay1",
+		CID "-x", CID ".pay.shipppppppppppppppppppppppppppppp", "",
+	};
+	char buf[512], *json = NULL;
+	size_t i;
+
+	ck_assert(command_order_id_valid(OID));
+	ck_assert(command_id_valid(CID));
+	ck_assert(command_id_valid(CID ".pay"));
+	ck_assert(command_id_valid(CID ".pay.ship"));
+	ck_assert(command_id_valid(CID ".pay.refund"));
+	ck_assert(!command_order_id_valid(NULL));
+	ck_assert(!command_id_valid(NULL));
+	for (i = 0; i < sizeof(bad_orders) / sizeof(bad_orders[0]); i++) {
+		ck_assert_msg(!command_order_id_valid(bad_orders[i]), "%s",
+		    bad_orders[i]);
+		snprintf(buf, sizeof(buf), "{\"v\":1,\"type\":\"orders.cancel\","
+		    "\"commandId\":\"" CID "\",\"orderId\":\"%s\"}",
+		    bad_orders[i]);
+		ck_assert_msg(decode(buf) == OMS_EINVAL, "accepted %s", buf);
+		ck_assert_msg(strncmp(err, "/orderId: ", 10) == 0, "%s", err);
+	}
+	for (i = 0; i < sizeof(bad_commands) / sizeof(bad_commands[0]); i++) {
+		ck_assert_msg(!command_id_valid(bad_commands[i]), "%s",
+		    bad_commands[i]);
+		snprintf(buf, sizeof(buf), "{\"v\":1,\"type\":\"orders.cancel\","
+		    "\"commandId\":\"%s\",\"orderId\":\"" OID "\"}",
+		    bad_commands[i]);
+		ck_assert_msg(decode(buf) == OMS_EINVAL, "accepted %s", buf);
+		ck_assert_msg(strncmp(err, "/commandId: ", 12) == 0, "%s", err);
+	}
+	/* and nothing else is published either */
+	snprintf(cmd.order_id, sizeof(cmd.order_id), OID ":events");
+	ck_assert_int_eq(command_encode(&cmd, &json, NULL, err, sizeof(err)),
+	    OMS_EINVAL);
+	ck_assert_ptr_null(json);
+	ck_assert_str_eq(err, "/orderId: must be a UUID (lowercase, "
+	    "8-4-4-4-12)");
 }
 END_TEST
 
@@ -268,13 +321,15 @@ START_TEST(test_reject_issued_at)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(buf, sizeof(buf), "{\"v\":1,\"type\":\"orders.ship\","
-		    "\"commandId\":\"c\",\"orderId\":\"o\",\"issuedAt\":\"%s\"}",
+		    "\"commandId\":\"" CID "\",\"orderId\":\"" OID "\","
+		    "\"issuedAt\":\"%s\"}",
 		    bad[i]);
 		reject(buf, "/issuedAt: must be an RFC 3339 UTC time with "
 		    "milliseconds");
 	}
-	reject("{\"v\":1,\"type\":\"orders.ship\",\"commandId\":\"c\","
-	    "\"orderId\":\"o\",\"issuedAt\":1}", "/issuedAt: must be a string");
+	reject("{\"v\":1,\"type\":\"orders.ship\",\"commandId\":\"" CID
+	    "\",\"orderId\":\"" OID "\",\"issuedAt\":1}",
+	    "/issuedAt: must be a string");
 }
 END_TEST
 
@@ -311,6 +366,9 @@ START_TEST(test_reject_data)
 	    "/data: must be a JSON object");
 	reject("{" HEAD "," ADMIN ",\"type\":\"orders.refund\","
 	    "\"data\":{\"amount\":1}}", "/data/amount: is not a known field");
+	/* orders.void is the worker's own follow-up only */
+	reject("{" HEAD "," ADMIN ",\"type\":\"orders.void\",\"data\":{}}",
+	    "/actor/role: must be system for orders.void");
 	reject(C "{}}", "/data/customerId: is required");
 	/* the single-product form is for HTTP bodies only */
 	reject(C "{\"customerId\":\"c\",\"paymentMethodId\":\"p\","
@@ -419,6 +477,7 @@ command_suite(void)
 	ADD("decode_minimal", test_decode_minimal);
 	ADD("reject_json", test_reject_json);
 	ADD("reject_envelope", test_reject_envelope);
+	ADD("ids_shape", test_ids_shape);
 	ADD("reject_issued_at", test_reject_issued_at);
 	ADD("reject_actor", test_reject_actor);
 	ADD("reject_data", test_reject_data);
