@@ -46,7 +46,7 @@ events() {
 # shipment voided once, never shipped.
 voided() {
 	status_is "$1" canceled &&
-	test_match "$(api_json .refundTransactionId)" "^rfd_" &&
+	test_match "$(api_json .refundTransactionId)" "^re_" &&
 	test_match "$(field "$1" voidShipmentId)" "^sh_" &&
 	test_match "$(field "$1" shipmentVoidedAt)" "^20[0-9-]+T" &&
 	test -n "$(field "$1" cancelRequestedAt)"
