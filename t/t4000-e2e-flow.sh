@@ -169,8 +169,10 @@ test_expect_success 'a command published twice and out of order changes nothing 
 	id=$(api_json .id) &&
 	api_expect 202 customer PATCH "/orders/$id/cancel" &&
 	queue_drain >/dev/null 2>&1;
-	cancel="{\"v\":1,\"type\":\"orders.cancel\",\"commandId\":\"dup-cancel-1\",\"orderId\":\"$id\",\"issuedAt\":\"2026-11-25T11:00:00.000Z\",\"actor\":{\"role\":\"admin\"},\"data\":{}}" &&
-	create="{\"v\":1,\"type\":\"orders.create\",\"commandId\":\"dup-create-1\",\"orderId\":\"$id\",\"issuedAt\":\"2026-11-25T11:00:00.000Z\",\"actor\":{\"role\":\"admin\"},\"data\":$(body pm_1)}" &&
+	dupc=$(cat /proc/sys/kernel/random/uuid) &&
+	dupk=$(cat /proc/sys/kernel/random/uuid) &&
+	cancel="{\"v\":1,\"type\":\"orders.cancel\",\"commandId\":\"$dupc\",\"orderId\":\"$id\",\"issuedAt\":\"2026-11-25T11:00:00.000Z\",\"actor\":{\"role\":\"admin\"},\"data\":{}}" &&
+	create="{\"v\":1,\"type\":\"orders.create\",\"commandId\":\"$dupk\",\"orderId\":\"$id\",\"issuedAt\":\"2026-11-25T11:00:00.000Z\",\"actor\":{\"role\":\"admin\"},\"data\":$(body pm_1)}" &&
 	for m in "$cancel" "$cancel" "$create" "$create"; do
 		amqp-publish -u "$(stack_amqp_url oms-admin)" -e oms.commands \
 		    -r "$(echo "$m" | jq -r .type)" -p -C application/json -b "$m" || return 1

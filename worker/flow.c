@@ -479,6 +479,19 @@ worker_apply(struct worker *w, const struct mq_delivery *d,
 	}
 	log_set_field(LOG_FIELD_COMMAND_ID, cmd->command_id);
 	log_set_field(LOG_FIELD_ORDER_ID, cmd->order_id);
+	/* A system step only from the worker's own AMQP user, as the broker
+	 * validated the message's user_id (issue 14). */
+	if (!policy_publisher_ok(cmd->type, cmd->role, d->user_id,
+	    mq_user(w->publisher))) {
+		log_warnx("dead-lettering %s (actor %s) published by \"%s\": a "
+		    "system step is taken from %s only",
+		    command_type_name(cmd->type), command_role_name(cmd->role),
+		    d->user_id, mq_user(w->publisher));
+		flow_count(w, "oms:metrics:worker", "dead_lettered_publisher");
+		mq_reject(w->consumer, d->tag, 0);
+		free(cmd);
+		return 0;
+	}
 	/* Tests: a poison message, which kills every worker that takes it. */
 	if (fault_value("exit-on-poison") &&
 	    flow_body_has(d->body, d->len, "\"poison\"")) {
