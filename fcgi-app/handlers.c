@@ -15,6 +15,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "waiters.h"
 
 void
 handle_healthz(struct app *app, struct http_req *req,
@@ -140,6 +141,14 @@ handle_metrics(struct app *app, struct http_req *req,
 	metrics_from_hash(app, buf, size, &len, "oms:metrics:worker",
 	    "oms_worker_events_total", "Worker events: dead-lettered "
 	    "messages, redeliveries.", "event", NULL);
+	n = snprintf(buf + len, size - len, "# HELP oms_fcgi_waiting "
+	    "Requests waiting on Prefer: wait now (of oms_fcgi_waiting_max)."
+	    "\n# TYPE oms_fcgi_waiting gauge\noms_fcgi_waiting %d\n"
+	    "# HELP oms_fcgi_waiting_max FCGI_MAX_WAITING.\n"
+	    "# TYPE oms_fcgi_waiting_max gauge\noms_fcgi_waiting_max %d\n",
+	    waiters_held(), waiters_max());
+	if (n > 0 && (size_t)n < size - len)
+		len += (size_t)n;
 	n = snprintf(buf + len, size - len, "# HELP oms_queue_messages "
 	    "Messages ready in a queue.\n# TYPE oms_queue_messages gauge\n"
 	    "# HELP oms_queue_consumers Consumers of a queue.\n"

@@ -21,14 +21,15 @@
 #include "log.h"
 #include "prefork.h"
 #include "privdrop.h"
+#include "waiters.h"
 
 #define FCGI_BACKLOG	1024
 
 static const char *const fcgi_options[] = {
 	"FCGI_LISTEN", "FCGI_SOCKET_MODE", "FCGI_PROCESSES",
-	"FCGI_MAX_REQUESTS", "MAX_BODY_BYTES", "AMQP_URL", "AMQP_PASSWORD",
-	"REDIS_URL", "REDIS_PASSWORD", "LOG_LEVEL", "LOG_FORMAT",
-	"STOP_TIMEOUT_MS", "USER", NULL
+	"FCGI_MAX_REQUESTS", "FCGI_MAX_WAITING", "MAX_BODY_BYTES", "AMQP_URL",
+	"AMQP_PASSWORD", "REDIS_URL", "REDIS_PASSWORD", "LOG_LEVEL",
+	"LOG_FORMAT", "STOP_TIMEOUT_MS", "USER", NULL
 };
 
 static void
@@ -96,6 +97,12 @@ main(int argc, char *argv[])
 
 	if (app_metrics_init() == -1)
 		log_warn("metrics: shared memory unavailable; /metrics is empty");
+	if (cfg.fcgi_max_waiting == 0)
+		cfg.fcgi_max_waiting = cfg.fcgi_processes / 4 > 1 ?
+		    cfg.fcgi_processes / 4 : 1;
+	if (waiters_init(cfg.fcgi_max_waiting) == -1)
+		log_warn("Prefer: wait: shared memory unavailable; no request "
+		    "will wait");
 	memset(&app, 0, sizeof(app));
 	app.cfg = &cfg;
 	app.listen_fd = open_listener(&cfg);

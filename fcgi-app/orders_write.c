@@ -36,6 +36,7 @@
 #include "orders.h"
 #include "uuid.h"
 #include "view.h"
+#include "waiters.h"
 
 #define PENDING_TTL_S	86400
 #define IDEM_TTL_S	86400
@@ -162,6 +163,30 @@ write_wait_outcome(struct app *app, struct http_req *req, const char *id,
 		}
 	}
 	json_object_put(outcome);
+	return answered;
+}
+
+/* With `Prefer: wait=N`, waits for the outcome of command_id when one of
+ * the FCGI_MAX_WAITING slots is free (waiters.c). Returns 1 when it
+ * answered; else 0 with *wait_s the wait that was applied (0: none asked,
+ * or every slot held: the caller answers 202 at once). */
+static int
+write_wait(struct app *app, struct http_req *req, const char *id,
+    const char *command_id, int *wait_s, int created)
+{
+	int slot, answered;
+
+	if ((*wait_s = write_prefer_wait(req)) == 0)
+		return 0;
+	if ((slot = waiters_enter()) < 0) {
+		log_info("Prefer: wait not applied: %d requests already wait",
+		    waiters_max());
+		*wait_s = 0;
+		return 0;
+	}
+	answered = write_wait_outcome(app, req, id, command_id, *wait_s,
+	    created);
+	waiters_leave(slot);
 	return answered;
 }
 
@@ -472,9 +497,7 @@ handle_order_create(struct app *app, struct http_req *req,
 		write_accepted(req, id, 0, view);
 		goto done;
 	}
-	wait_s = write_prefer_wait(req);
-	if (wait_s > 0 && write_wait_outcome(app, req, id, command_id, wait_s,
-	    1))
+	if (write_wait(app, req, id, command_id, &wait_s, 1))
 		goto done;
 	write_accepted(req, id, wait_s, view);
 done:
@@ -618,9 +641,7 @@ write_order_command(struct app *app, struct http_req *req,
 	}
 	if (write_publish(app, req, cmd) == -1)
 		goto done;
-	wait_s = write_prefer_wait(req);
-	if (wait_s > 0 && write_wait_outcome(app, req, id, cmd->command_id,
-	    wait_s, 0))
+	if (write_wait(app, req, id, cmd->command_id, &wait_s, 0))
 		goto done;
 	ack = json_object_new_object();
 	json_add_str(ack, "orderId", id);

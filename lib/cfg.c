@@ -83,6 +83,11 @@ static const struct cfg_opt cfg_opts[] = {
 	    0, 0, INT_MAX, NULL, "N",
 	    "requests a FastCGI process serves before it is replaced "
 	    "(0: no limit)" },
+	{ "FCGI_MAX_WAITING", CFG_INT, OFF(fcgi_max_waiting), "0",
+	    0, 0, CFG_PROCS_MAX, NULL, "N",
+	    "FastCGI processes that may wait on Prefer: wait at once; past "
+	    "it a write answers 202 without waiting (0: a quarter of "
+	    "FCGI_PROCESSES, at least 1)" },
 	{ "WORKER_PROCESSES", CFG_INT, OFF(worker_processes), "8",
 	    0, 1, CFG_PROCS_MAX, NULL, "N", "number of worker processes "
 	    "(they mostly wait on Redis and confirms: see performance.md)" },

@@ -21,6 +21,7 @@ struct oms_config {
 	int		 fcgi_socket_mode;	/* FCGI_SOCKET_MODE: octal, unix socket */
 	int		 fcgi_processes;	/* FCGI_PROCESSES */
 	int		 fcgi_max_requests;	/* FCGI_MAX_REQUESTS, 0 = no limit */
+	int		 fcgi_max_waiting;	/* FCGI_MAX_WAITING, 0 = auto */
 	int		 worker_processes;	/* WORKER_PROCESSES */
 	int		 worker_prefetch;	/* WORKER_PREFETCH, 0: INFLIGHT */
 	int		 worker_inflight;	/* WORKER_INFLIGHT */

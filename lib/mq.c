@@ -95,6 +95,12 @@ mq_errstr(const struct mq *mq)
 	return mq->errstr;
 }
 
+const char *
+mq_user(const struct mq *mq)
+{
+	return mq->user;
+}
+
 /* Records a failure, drops the connection and schedules the next try. */
 enum oms_err
 mq_fail(struct mq *mq, const char *what, const char *why)
@@ -438,6 +444,12 @@ mq_send(struct mq *mq, const struct mq_message *m)
 	props.type = amqp_cstring_bytes(m->routing_key);
 	props.timestamp = (uint64_t)time(NULL);
 	props.app_id = amqp_cstring_bytes(m->app_id);
+	/* The broker checks user_id against the connection's user and
+	 * refuses any other value (PRECONDITION_FAILED), so a consumer can
+	 * trust it to name the publisher (issue 14). */
+	props._flags |= AMQP_BASIC_USER_ID_FLAG;
+	props.user_id = amqp_cstring_bytes(m->user_id != NULL ? m->user_id :
+	    mq->user);
 	if (m->correlation_id != NULL) {
 		props._flags |= AMQP_BASIC_CORRELATION_ID_FLAG;
 		props.correlation_id = amqp_cstring_bytes(m->correlation_id);
@@ -577,6 +589,7 @@ mq_received_clear(struct mq_received *m)
 	free(m->correlation_id);
 	free(m->type);
 	free(m->app_id);
+	free(m->user_id);
 	free(m->content_type);
 	free(m->body);
 	memset(m, 0, sizeof(*m));
@@ -619,6 +632,8 @@ mq_get_one(struct mq *mq, const char *queue, int no_ack,
 	out->type = mq_strdup_bytes(p->type, p->_flags & AMQP_BASIC_TYPE_FLAG);
 	out->app_id = mq_strdup_bytes(p->app_id,
 	    p->_flags & AMQP_BASIC_APP_ID_FLAG);
+	out->user_id = mq_strdup_bytes(p->user_id,
+	    p->_flags & AMQP_BASIC_USER_ID_FLAG);
 	out->content_type = mq_strdup_bytes(p->content_type,
 	    p->_flags & AMQP_BASIC_CONTENT_TYPE_FLAG);
 	out->delivery_mode = (p->_flags & AMQP_BASIC_DELIVERY_MODE_FLAG) != 0 ?
@@ -658,6 +673,7 @@ mq_delivery_clear(struct mq_delivery *d)
 	free(d->routing_key);
 	free(d->message_id);
 	free(d->correlation_id);
+	free(d->user_id);
 	free(d->body);
 	memset(d, 0, sizeof(*d));
 }
@@ -725,6 +741,8 @@ mq_next(struct mq *mq, int timeout_ms, struct mq_delivery *d)
 	d->correlation_id = mq_strdup_bytes(
 	    env.message.properties.correlation_id,
 	    env.message.properties._flags & AMQP_BASIC_CORRELATION_ID_FLAG);
+	d->user_id = mq_strdup_bytes(env.message.properties.user_id,
+	    env.message.properties._flags & AMQP_BASIC_USER_ID_FLAG);
 	d->body = mq_body_copy(env.message.body, &d->len);
 	amqp_destroy_envelope(&env);
 	return OMS_OK;

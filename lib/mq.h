@@ -39,6 +39,8 @@ struct mq_message {
 	const char	*message_id;	/* the commandId */
 	const char	*correlation_id; /* the request id; may be NULL */
 	const char	*app_id;	/* the publishing program */
+	const char	*user_id;	/* NULL: the connection's user (the
+					   broker refuses any other value) */
 	const char	*body;		/* the JSON envelope */
 	size_t		 len;
 };
@@ -73,6 +75,7 @@ struct mq_received {
 	char		*correlation_id;
 	char		*type;
 	char		*app_id;
+	char		*user_id;	/* validated by the broker */
 	char		*content_type;
 	int		 delivery_mode;		/* 2: persistent */
 	uint64_t	 timestamp;
@@ -110,6 +113,9 @@ struct mq_delivery {
 	char		*routing_key;
 	char		*message_id;
 	char		*correlation_id;
+	char		*user_id;	/* the publisher's AMQP user, as the
+					   broker validated it; "" when the
+					   publisher set none */
 	char		*body;		/* all len bytes (NULs included), then a NUL */
 	size_t		 len;
 };
@@ -163,5 +169,8 @@ uint64_t	 mq_generation(const struct mq *mq);
 
 /* The last error, for logs; never contains the password. */
 const char	*mq_errstr(const struct mq *mq);
+
+/* The AMQP user this client connects as (borrowed). */
+const char	*mq_user(const struct mq *mq);
 
 #endif

@@ -602,14 +602,20 @@ stack_start_fcgi() {
 	# Started as root, oms-fcgi drops to OMS_USER (default nobody) and
 	# must still be able to remove its socket when it stops.
 	mkdir -p "$STACK_DIR/fcgi" || return 1
+	# The socket is 0660 and only nginx's workers may reach it, as with the
+	# installed service (oms:oms, nginx in group oms): as root they run as
+	# nobody:nogroup (stack_start_nginx), so the directory is setgid
+	# nogroup and the socket created in it gets that group; otherwise they
+	# run as our own user, the socket's owner. Nobody else gets in.
 	if [ "$(id -u)" = 0 ]; then
-		chown "${OMS_USER:-nobody}" "$STACK_DIR/fcgi" || return 1
+		chown "${OMS_USER:-nobody}:nogroup" "$STACK_DIR/fcgi" &&
+		chmod 2750 "$STACK_DIR/fcgi" || return 1
+	else
+		chmod 0700 "$STACK_DIR/fcgi" || return 1
 	fi
 	rm -f "$STACK_FCGI_SOCKET"
-	# The socket must be reachable by nginx's workers (user nobody when
-	# nginx starts as root).
 	env OMS_FCGI_LISTEN="$STACK_FCGI_SOCKET" \
-	    OMS_FCGI_SOCKET_MODE=0666 \
+	    OMS_FCGI_SOCKET_MODE=0660 \
 	    OMS_FCGI_PROCESSES="${OMS_FCGI_PROCESSES:-2}" \
 	    OMS_AMQP_URL="${STACK_AMQP_URL:-amqp://127.0.0.1:1/oms}" \
 	    OMS_AMQP_PASSWORD_FILE="$STACK_DIR/secrets/amqp-oms-fcgi" \
@@ -849,6 +855,25 @@ stack_stop_all() {
 	stack_stop_rabbitmq || rc=1
 	stack_stop_redis || rc=1
 	return $rc
+}
+
+# stack_write_env FILE: writes the stack's URLs and demo keys (secrets:
+# the demo keys, admin URLs with passwords) to FILE for `. FILE`. FILE is
+# created under umask 077, so it is 0600 from its first byte, never
+# readable by others even for a moment (issue 14).
+stack_write_env() {
+	(umask 077 && rm -f "$1" && {
+		echo "# Written by scripts/up; load it with: . run/stack.env"
+		echo "OMS_URL=$OMS_URL"
+		echo "OMS_REDIS_URL=$(stack_redis_url omsctl)"
+		echo "OMS_AMQP_URL=$(stack_amqp_url oms-admin)"
+		echo "OMS_ADMIN_KEY=$OMS_ADMIN_KEY"
+		echo "OMS_CUSTOMER_KEY=$OMS_CUSTOMER_KEY"
+		echo "OMS_CUSTOMER_ID=$OMS_CUSTOMER_ID"
+		echo "OMS_SHIPPER_KEY=$OMS_SHIPPER_KEY"
+		[ -z "${STACK_PROVIDER_URL:-}" ] ||
+			echo "OMS_PROVIDER_SIM_URL=$STACK_PROVIDER_URL"
+	} >"$1")
 }
 
 # stack_demo_keys: with this stack's Redis running, create with

@@ -381,6 +381,23 @@ delivery_receive(struct worker *w, struct mq_delivery *msg)
 		return;
 	}
 	delivery_fields(d);
+	/* A system step only from the worker's own AMQP user, as the broker
+	 * validated the message's user_id (issue 14). */
+	if (!policy_publisher_ok(d->cmd->type, d->cmd->role, d->msg.user_id,
+	    mq_user(w->publisher))) {
+		log_warnx("dead-lettering %s (actor %s) published by \"%s\": a "
+		    "system step is taken from %s only",
+		    command_type_name(d->cmd->type),
+		    command_role_name(d->cmd->role), d->msg.user_id,
+		    mq_user(w->publisher));
+		flow_count(w, "oms:metrics:worker", "dead_lettered_publisher");
+		delivery_settle_only(d, SETTLE_DEAD);
+		free(d->cmd);
+		mq_delivery_clear(&d->msg);
+		free(d);
+		log_clear_fields();
+		return;
+	}
 	/* Tests: a poison message, which kills every worker that takes it. */
 	if (fault_value("exit-on-poison") &&
 	    delivery_body_has(&d->msg, "\"poison\"")) {

@@ -43,10 +43,11 @@ main(int argc, char *argv[])
 		mq_received_clear(&m);
 	} else if (rc == OMS_OK) {
 		printf("ROUTING_KEY=%s\nMESSAGE_ID=%s\nCORRELATION_ID=%s\n"
-		    "TYPE=%s\nAPP_ID=%s\nCONTENT_TYPE=%s\nDELIVERY_MODE=%d\n"
-		    "TIMESTAMP=%" PRIu64 "\n\n", m.routing_key,
-		    m.message_id, m.correlation_id, m.type, m.app_id,
-		    m.content_type, m.delivery_mode, m.timestamp);
+		    "TYPE=%s\nAPP_ID=%s\nUSER_ID=%s\nCONTENT_TYPE=%s\n"
+		    "DELIVERY_MODE=%d\nTIMESTAMP=%" PRIu64 "\n\n",
+		    m.routing_key, m.message_id, m.correlation_id, m.type,
+		    m.app_id, m.user_id, m.content_type, m.delivery_mode,
+		    m.timestamp);
 		fwrite(m.body, 1, m.len, stdout);
 		putchar('\n');
 		mq_received_clear(&m);
