@@ -664,7 +664,9 @@ stack_start_worker() {
 		esac
 	done
 	if ! stack__alive "$STACK_DIR/pids/oms-provider-sim.pid" >/dev/null; then
-		stack_start_provider_sim || return 1
+		stack_start_provider_sim \
+		    OMS_PROVIDER_SIM_JITTER_PCT="${OMS_PROVIDER_SIM_JITTER_PCT:-20}" ||
+			return 1
 	fi
 	stack_provider_sim_set "{\"paymentDelayMs\":$pay,\"shippingDelayMs\":$ship}" \
 	    >/dev/null || return 1
