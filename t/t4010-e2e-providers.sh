@@ -154,4 +154,10 @@ test_expect_success '200 orders with a 1 s payment and 2 processes ship in secon
 	test "$took" -le 30
 '
 
+test_expect_success 'no sanitizer report, no crashed worker' '
+	! grep -Eq "killed by signal" "$STACK_DIR/oms-worker.log" &&
+	stack_stop_worker && stack_stop_fcgi &&
+	stack_sanitizer_reports
+'
+
 test_done
