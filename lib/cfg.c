@@ -91,9 +91,26 @@ static const struct cfg_opt cfg_opts[] = {
 	{ "WORKER_PROCESSES", CFG_INT, OFF(worker_processes), "8",
 	    0, 1, CFG_PROCS_MAX, NULL, "N", "number of worker processes "
 	    "(they mostly wait on Redis and confirms: see performance.md)" },
-	{ "WORKER_PREFETCH", CFG_INT, OFF(worker_prefetch), "1",
+	{ "WORKER_PREFETCH", CFG_INT, OFF(worker_prefetch), "0",
+	    0, 0, 65535, NULL, "N",
+	    "unacknowledged messages a worker process may hold (AMQP "
+	    "basic.qos; 0: WORKER_INFLIGHT)" },
+	{ "WORKER_INFLIGHT", CFG_INT, OFF(worker_inflight), "256",
 	    0, 1, 65535, NULL, "N",
-	    "unacknowledged messages a worker may hold (AMQP basic.qos)" },
+	    "commands a worker process works on at once (provider calls "
+	    "in flight, follow-ups awaiting confirms)" },
+	{ "PAYMENT_URL", CFG_STR, OFF(payment_url), "http://127.0.0.1:8090",
+	    0, 0, 0, NULL, "URL", "base URL of the payment provider "
+	    "(http:// or https://; docs/providers.md)" },
+	{ "SHIPPING_URL", CFG_STR, OFF(shipping_url), "http://127.0.0.1:8090",
+	    0, 0, 0, NULL, "URL", "base URL of the shipping provider "
+	    "(http:// or https://; docs/providers.md)" },
+	{ "PROVIDER_TIMEOUT_MS", CFG_INT, OFF(provider_timeout_ms), "10000",
+	    0, 100, 600000, NULL, "MS", "the longest a provider call may "
+	    "take before it is abandoned and retried" },
+	{ "PROVIDER_CA_FILE", CFG_STR, OFF(provider_ca_file), NULL,
+	    0, 0, 0, NULL, "PATH", "PEM file of the CAs trusted for "
+	    "https provider URLs (unset: the system's store)" },
 	{ "LOG_LEVEL", CFG_LEVEL, OFF(log_level), "info",
 	    0, 0, 0, NULL, "LEVEL", "log threshold: error, warn, info or debug" },
 	{ "LOG_FORMAT", CFG_FORMAT, OFF(log_format), "text",

@@ -23,7 +23,12 @@ struct oms_config {
 	int		 fcgi_max_requests;	/* FCGI_MAX_REQUESTS, 0 = no limit */
 	int		 fcgi_max_waiting;	/* FCGI_MAX_WAITING, 0 = auto */
 	int		 worker_processes;	/* WORKER_PROCESSES */
-	int		 worker_prefetch;	/* WORKER_PREFETCH */
+	int		 worker_prefetch;	/* WORKER_PREFETCH, 0: INFLIGHT */
+	int		 worker_inflight;	/* WORKER_INFLIGHT */
+	char		*payment_url;		/* PAYMENT_URL */
+	char		*shipping_url;		/* SHIPPING_URL */
+	int		 provider_timeout_ms;	/* PROVIDER_TIMEOUT_MS */
+	char		*provider_ca_file;	/* PROVIDER_CA_FILE */
 	enum log_level	 log_level;		/* LOG_LEVEL */
 	enum log_format	 log_format;		/* LOG_FORMAT */
 	int		 payment_delay_ms;	/* PAYMENT_DELAY_MS */

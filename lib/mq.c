@@ -1,6 +1,6 @@
 /*
- * mq.c — the RabbitMQ client (rabbitmq-c 0.11), the only file that
- * includes rabbitmq-c.
+ * mq.c — the RabbitMQ client (rabbitmq-c 0.11); with mq_async.c the only
+ * files that include rabbitmq-c (they share struct mq through mq_impl.h).
  *
  * rabbitmq-c has no automatic recovery and its blocking calls can hang on a
  * dead peer (REFERENCES.md), so every socket operation runs under a
@@ -24,32 +24,9 @@
 #include "fault.h"
 #include "log.h"
 #include "mq.h"
+#include "mq_impl.h"
 #include "url.h"
 #include "xmalloc.h"
-
-#define MQ_CHANNEL		1
-#define MQ_HEARTBEAT_S		30
-#define MQ_BACKOFF_MIN_MS	100
-#define MQ_BACKOFF_MAX_MS	2000
-
-struct mq {
-	struct oms_url		 url;		/* owned */
-	char			*user;		/* owned */
-	char			*password;	/* owned, wiped on free */
-	int			 timeout_ms;
-	amqp_connection_state_t	 conn;		/* NULL: not connected */
-	uint64_t		 next_tag;	/* delivery tag of the next publish */
-	uint64_t		*unconfirmed;	/* owned: published tags awaiting
-						   their confirm, ascending */
-	size_t			 nunconfirmed, unconfirmed_cap;
-	int			 window_lost;	/* the connection dropped while
-						   some were unconfirmed */
-	char			*consume_queue;	/* NULL: a publisher only */
-	int			 prefetch;
-	int64_t			 retry_at_ms;
-	int			 backoff_ms;
-	char			 errstr[128];
-};
 
 static char	*mq_strdup_bytes(amqp_bytes_t b, int present);
 static enum oms_err mq_consume_setup(struct mq *mq);
@@ -106,6 +83,7 @@ mq_free(struct mq *mq)
 	free(mq->password);
 	free(mq->consume_queue);
 	free(mq->unconfirmed);
+	mq_async_free(mq);
 	free(mq->user);
 	url_clear(&mq->url);
 	free(mq);
@@ -124,7 +102,7 @@ mq_user(const struct mq *mq)
 }
 
 /* Records a failure, drops the connection and schedules the next try. */
-static enum oms_err
+enum oms_err
 mq_fail(struct mq *mq, const char *what, const char *why)
 {
 	snprintf(mq->errstr, sizeof(mq->errstr), "%s: %s", what, why);
@@ -306,6 +284,7 @@ mq_connect(struct mq *mq, int *fresh)
 	    OMS_OK)
 		return OMS_EUNAVAIL;
 	mq->next_tag = 1;
+	mq->generation++;
 	if (mq->consume_queue != NULL && mq_consume_setup(mq) != OMS_OK)
 		return OMS_EUNAVAIL;
 	mq->backoff_ms = 0;
@@ -497,7 +476,7 @@ mq_send(struct mq *mq, const struct mq_message *m)
  * (the broker may have dropped it while idle) is tried once more on a
  * fresh one, unless messages sent on the old one await their confirms.
  * *fresh says whether the send went on a new connection. */
-static enum oms_err
+enum oms_err
 mq_connect_send(struct mq *mq, const struct mq_message *m, int *fresh)
 {
 	size_t pending;
@@ -534,7 +513,7 @@ mq_publish(struct mq *mq, const struct mq_message *m)
 
 /* Tests (OMS_FAULT=mq-unsent-every=N): every Nth mq_publish_nowait of the
  * process fails before sending, as when the broker cannot be reached. */
-static int
+int
 mq_fault_unsent(struct mq *mq)
 {
 	static long calls;

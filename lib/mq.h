@@ -140,6 +140,33 @@ enum oms_err	 mq_reject(struct mq *mq, uint64_t tag, int requeue);
 enum oms_err	 mq_queue_info(struct mq *mq, const char *queue,
 		    uint32_t *messages, uint32_t *consumers);
 
+/*
+ * Asynchronous publishing, for a loop with many commands in flight.
+ * mq_publish_async sends m as mq_publish does without waiting: OMS_OK
+ * means it went out and its outcome will be reported exactly once by a
+ * later mq_confirms, with cookie; OMS_EUNAVAIL means it was not sent (no
+ * report). mq_confirms reads, without blocking, whatever the broker has
+ * sent (serving heartbeats) and calls fn(arg, cookie, ok) for each
+ * message it confirmed (ok 1) or refused (a nack, ok 0); after the
+ * connection failed, for every message still unconfirmed (ok 0: it may
+ * or may not be enqueued, publish it again). A returned (unroutable)
+ * message fails the connection. Do not mix with mq_publish_nowait.
+ */
+typedef void	(*mq_confirm_fn)(void *arg, void *cookie, int ok);
+enum oms_err	 mq_publish_async(struct mq *mq, const struct mq_message *m,
+		    void *cookie);
+void		 mq_confirms(struct mq *mq, mq_confirm_fn fn, void *arg);
+/* Messages of mq_publish_async not yet reported. */
+size_t		 mq_unconfirmed(const struct mq *mq);
+
+/* For a caller's poll: the connection's socket, -1 when not connected;
+ * whether frames are already buffered inside the library (then do not
+ * wait: read them first); the number of connections opened so far (a
+ * delivery tag is only good for the connection it came on). */
+int		 mq_fd(const struct mq *mq);
+int		 mq_buffered(const struct mq *mq);
+uint64_t	 mq_generation(const struct mq *mq);
+
 /* The last error, for logs; never contains the password. */
 const char	*mq_errstr(const struct mq *mq);
 

@@ -331,6 +331,15 @@ local function skipped(data)
 	return data.skipped == true
 end
 
+-- data.reason: what the provider answered when it declined or refused (its
+-- status and code: docs/providers.md), for the event's message.
+local function reason_suffix(data)
+	if type(data.reason) == 'string' and #data.reason > 0 then
+		return ': ' .. data.reason:sub(1, 200)
+	end
+	return ''
+end
+
 local data_checks = {
 	['orders.create'] = function(d)
 		local err = check_ids(d, { 'customerId', 'paymentMethodId' }) or
@@ -645,7 +654,8 @@ decide['orders.process.payment'] = function(ctx, order)
 			    message = 'payment succeeded' }
 		end
 		return { outcome = 'applied', to = 'paymentFailed', bump = true,
-		    set = { status = 'paymentFailed' }, message = 'payment declined' }
+		    set = { status = 'paymentFailed' },
+		    message = 'payment declined' .. reason_suffix(d) }
 	end
 	if order.status == 'canceled' and d.result == 'success' then
 		if order.paymentTransactionId ~= nil then
@@ -706,7 +716,7 @@ decide['orders.ship'] = function(ctx, order)
 		return refuse('an order that is ' .. order.status .. ' cannot be shipped')
 	end
 	if skipped(ctx.data) then
-		return refuse('shipping skipped by the worker')
+		return refuse('shipping skipped by the worker' .. reason_suffix(ctx.data))
 	end
 	-- carrierTrackingNumber: the carrier's own value, which delivered is
 	-- checked against (the API's fields are frozen from here on too).
@@ -734,7 +744,7 @@ decide['orders.void'] = function(ctx, order)
 		    message = 'the shipment is already voided' })
 	end
 	if skipped(ctx.data) then
-		return refuse('void skipped by the worker')
+		return refuse('void skipped by the worker' .. reason_suffix(ctx.data))
 	end
 	if ctx.data.shipmentId ~= order.voidShipmentId then
 		return settled(refuse('data.shipmentId is not the shipment to void'))
@@ -917,7 +927,7 @@ decide['orders.refund'] = function(ctx, order)
 		return refuse('the payment is already refunded')
 	end
 	if skipped(ctx.data) then
-		return refuse('refund skipped by the worker')
+		return refuse('refund skipped by the worker' .. reason_suffix(ctx.data))
 	end
 	return { outcome = 'applied', bump = true,
 	    set = { refundTransactionId = ctx.data.refundTransactionId },

@@ -648,11 +648,31 @@ stack_stop_fcgi() {
 # stack_start_worker [VAR=value...]: starts oms-worker (the master; pid file
 # pids/oms-worker.pid) with the oms-worker credentials and the Function
 # library of the source tree, any OMS_* variables of the caller, then the
-# VAR=value arguments. Waits until its log says the library is loaded.
+# VAR=value arguments. Its providers are the stack's oms-provider-sim,
+# started here unless it runs; OMS_PAYMENT_DELAY_MS and OMS_SHIPPING_DELAY_MS
+# (arguments, else the environment, else 0) are set on the simulator at
+# run time (PUT /_sim/config), so a restart of the worker with other delays
+# changes them. Waits until the worker's children run.
 stack_start_worker() {
-	local log="$STACK_DIR/oms-worker.log"
+	local log="$STACK_DIR/oms-worker.log" arg pay=${OMS_PAYMENT_DELAY_MS:-0}
+	local ship=${OMS_SHIPPING_DELAY_MS:-0}
 	stack__need_dir && stack_secrets || return 1
+	for arg in "$@"; do
+		case $arg in
+		OMS_PAYMENT_DELAY_MS=*) pay=${arg#*=} ;;
+		OMS_SHIPPING_DELAY_MS=*) ship=${arg#*=} ;;
+		esac
+	done
+	if ! stack__alive "$STACK_DIR/pids/oms-provider-sim.pid" >/dev/null; then
+		stack_start_provider_sim \
+		    OMS_PROVIDER_SIM_JITTER_PCT="${OMS_PROVIDER_SIM_JITTER_PCT:-20}" ||
+			return 1
+	fi
+	stack_provider_sim_set "{\"paymentDelayMs\":$pay,\"shippingDelayMs\":$ship}" \
+	    >/dev/null || return 1
 	env OMS_WORKER_PROCESSES="${OMS_WORKER_PROCESSES:-2}" \
+	    OMS_PAYMENT_URL="$STACK_PROVIDER_URL" \
+	    OMS_SHIPPING_URL="$STACK_PROVIDER_URL" \
 	    OMS_AMQP_URL="${STACK_AMQP_URL:-amqp://127.0.0.1:1/oms}" \
 	    OMS_AMQP_PASSWORD_FILE="$STACK_DIR/secrets/amqp-oms-worker" \
 	    OMS_REDIS_URL="${STACK_REDIS_URL:-redis://127.0.0.1:1/0}" \
@@ -882,7 +902,8 @@ stack_write_env() {
 		echo "OMS_CUSTOMER_KEY=$OMS_CUSTOMER_KEY"
 		echo "OMS_CUSTOMER_ID=$OMS_CUSTOMER_ID"
 		echo "OMS_SHIPPER_KEY=$OMS_SHIPPER_KEY"
-		echo "OMS_PROVIDER_SIM_URL=${STACK_PROVIDER_URL:-}"
+		[ -z "${STACK_PROVIDER_URL:-}" ] ||
+			echo "OMS_PROVIDER_SIM_URL=$STACK_PROVIDER_URL"
 	} >"$1")
 }
 

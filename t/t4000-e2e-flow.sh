@@ -29,7 +29,7 @@ events() {
 # refunded ID: canceled, and the payment refunded.
 refunded() {
 	status_is "$1" canceled &&
-	test_match "$(api_json .refundTransactionId)" "^rfd_"
+	test_match "$(api_json .refundTransactionId)" "^re_"
 }
 
 # settled ID: every follow-up command that the order's events announce has
@@ -75,9 +75,9 @@ test_expect_success 'Prefer: wait=5 returns 201 with the created order' '
 test_expect_success 'the order is paid and shipped by the worker' '
 	id=$(cat happy.id) &&
 	retry_until 15 status_is "$id" shipped &&
-	test_match "$(api_json .paymentTransactionId)" "^txn_" &&
+	test_match "$(api_json .paymentTransactionId)" "^ch_" &&
 	test_eq "$(api_json .shipCompanyId)" sim-post &&
-	test_match "$(api_json .trackingNumber)" "^TRK" &&
+	test_match "$(api_json .trackingNumber)" "^SIM" &&
 	api_json .trackingNumber >happy.trk
 '
 

@@ -46,7 +46,7 @@ events() {
 # shipment voided once, never shipped.
 voided() {
 	status_is "$1" canceled &&
-	test_match "$(api_json .refundTransactionId)" "^rfd_" &&
+	test_match "$(api_json .refundTransactionId)" "^(rfd|re)_" &&
 	test_match "$(field "$1" voidShipmentId)" "^sh_" &&
 	test_match "$(field "$1" shipmentVoidedAt)" "^20[0-9-]+T" &&
 	test -n "$(field "$1" cancelRequestedAt)"
@@ -101,6 +101,24 @@ test_expect_success 'one process: the cancel waits behind the ship call; the shi
 	api_json ".items[] | select(.type == \"orders.ship\") | .detail.message" |
 	    grep -q "cancel requested before shipping"
 '
+
+# With the worker's providers over HTTP (stack_start_worker then runs
+# oms-provider-sim), the simulator's records show what the providers did.
+if stack__alive "$STACK_DIR/pids/oms-provider-sim.pid" >/dev/null; then
+	test_expect_success 'the simulator recorded one charge, one refund, one booking and its void' '
+		for o in "$(cat a.id)" "$id"; do
+			sh=$(field "$o" voidShipmentId) &&
+			test_eq "$(stack_provider_sim_get "/charges?orderId=$o" | jq length)" 1 &&
+			test_eq "$(stack_provider_sim_get "/refunds?orderId=$o" | jq length)" 1 &&
+			test_eq "$(stack_provider_sim_get "/shipments?orderId=$o" | jq -r ".[0].id")" "$sh" &&
+			test_eq "$(stack_provider_sim_get "/shipments?orderId=$o" | jq -r ".[0].status")" voided &&
+			test_eq "$(stack_provider_sim_get "/voids?orderId=$o" | jq -r "length, .[0].shipmentId" | tr "\n" " ")" "1 $sh " || return 1
+		done
+	'
+else
+	test_skip 'the simulator recorded one charge, one refund, one booking and its void' \
+	    'the worker of this build calls in-process providers'
+fi
 
 test_expect_success 'the cancel of a shipped order is still 409, and marks nothing' '
 	stack_stop_worker &&

@@ -1,18 +1,23 @@
 /*
  * consume.c — the life of one oms-worker process.
  *
- * After fork it opens its own connections (never shared across fork), then
- * loops until SIGTERM: wait for a delivery, take the others already
- * received (up to the prefetch count) without waiting, apply them one
- * after the other (worker_apply), then wait once for all their follow-ups'
- * confirms and ack them together (worker_settle). A stop lets the batch in
- * hand finish; deliveries prefetched but not started are returned to the
- * queue by the broker when the connection closes.
- * Connection failures are retried with the clients' own backoff.
+ * After fork it opens its own connections (never shared across fork): the
+ * consuming and the publishing AMQP connection, Redis, and the HTTP client
+ * for the providers. Then one loop until SIGTERM, each turn:
+ *   take every delivery the consumer has (without waiting) -> start the
+ *   ones whose turn came -> read the publisher's confirms (their
+ *   deliveries are acked) -> wait in loop.c for the next event: an AMQP
+ *   socket readable, a provider call done, a retry timer due, at most
+ *   WORKER_TICK_MS (so both connections' heartbeats are served well
+ *   inside heartbeat/2).
+ * The prefetch (basic.qos) is OMS_WORKER_PREFETCH, or OMS_WORKER_INFLIGHT
+ * when that is 0: the broker never hands a process more than it works on.
+ * A stop requeues what has not been applied, lets applied deliveries finish
+ * their confirms and acks, and leaves; deliveries prefetched but not yet
+ * read are returned by the broker when the connection closes.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "log.h"
 #include "prefork.h"
@@ -20,21 +25,71 @@
 #include "xmalloc.h"
 
 #define WORKER_TIMEOUT_MS	3000
-#define WORKER_POLL_MS		500
+#define WORKER_TICK_MS		1000
+#define WORKER_DOWN_MS		200	/* a turn while the consumer is down */
+#define WORKER_TAKE_MAX		64	/* deliveries read per turn */
+
+/* Reads the deliveries available now. 0, or -1 when the consumer's
+ * connection is down. */
+static int
+worker_take(struct worker *w, int *down)
+{
+	struct mq_delivery m;
+	enum oms_err rc;
+	int i;
+
+	for (i = 0; i < WORKER_TAKE_MAX; i++) {
+		rc = mq_next(w->consumer, 0, &m);
+		if (rc == OMS_ETIMEOUT)
+			break;
+		if (rc != OMS_OK) {
+			if (!*down)
+				log_warnx("RabbitMQ: %s; retrying",
+				    mq_errstr(w->consumer));
+			*down = 1;
+			return -1;
+		}
+		if (*down)
+			log_info("RabbitMQ: consuming again");
+		*down = 0;
+		delivery_receive(w, &m);
+	}
+	return 0;
+}
+
+/* Whether only abandoned deliveries (requeued, their call in flight) are
+ * left. */
+static int
+worker_drained(const struct worker *w)
+{
+	const struct delivery *d;
+
+	for (d = w->head; d != NULL; d = d->next)
+		if (!d->abandoned)
+			return 0;
+	return 1;
+}
+
+static void
+worker_close(struct worker *w)
+{
+	delivery_free_all(w);
+	provider_free(w->provider);
+	http_free(w->http);
+	mq_free(w->publisher);
+	mq_free(w->consumer);
+	store_free(w->store);
+}
 
 int
 worker_child_main(void *arg)
 {
 	struct worker *w = arg;
 	const struct oms_config *cfg = w->cfg;
-	size_t batch = cfg->worker_prefetch < 1 ? 1 :
-	    (size_t)cfg->worker_prefetch;
-	struct mq_delivery *d = xcalloc(batch, sizeof(*d));
-	struct worker_pending *pend = xcalloc(batch, sizeof(*pend));
-	size_t n, np, i;
+	struct pollfd fds[2];
 	char err[256];
-	enum oms_err rc;
-	int down = 0;
+	int down = 0, wait_ms;
+	size_t n;
 
 	w->store = store_new(cfg->redis_url, cfg->redis_password,
 	    "oms-worker", WORKER_TIMEOUT_MS, err, sizeof(err));
@@ -42,52 +97,49 @@ worker_child_main(void *arg)
 	    WORKER_TIMEOUT_MS, err, sizeof(err));
 	w->publisher = mq_new(cfg->amqp_url, cfg->amqp_password, "oms-worker",
 	    WORKER_TIMEOUT_MS, err, sizeof(err));
-	if (w->store == NULL || w->consumer == NULL || w->publisher == NULL) {
-		log_warnx("%s", err);
-		free(pend);
-		free(d);
+	w->http = http_new(cfg->provider_ca_file);
+	if (w->store == NULL || w->consumer == NULL || w->publisher == NULL ||
+	    w->http == NULL || (w->provider = provider_new(cfg, w->http, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", w->http == NULL ? "cannot create the HTTP "
+		    "client" : err);
+		worker_close(w);
 		return 1;
 	}
-	mq_set_consumer(w->consumer, OMS_MQ_QUEUE, cfg->worker_prefetch);
-	provider_sim_payment(&w->payment, cfg->payment_delay_ms);
-	provider_sim_shipping(&w->shipping, cfg->shipping_delay_ms);
+	w->loop.http = w->http;
+	w->inflight = (size_t)cfg->worker_inflight;
+	mq_set_consumer(w->consumer, OMS_MQ_QUEUE, cfg->worker_prefetch > 0 ?
+	    cfg->worker_prefetch : cfg->worker_inflight);
 
-	while (!prefork_stopping()) {
-		rc = mq_next(w->consumer, WORKER_POLL_MS, &d[0]);
-		if (rc == OMS_ETIMEOUT)
-			continue;
-		if (rc != OMS_OK) {
-			if (!down)
-				log_warnx("RabbitMQ: %s; retrying",
-				    mq_errstr(w->consumer));
-			down = 1;
-			nanosleep(&(struct timespec){ 0, 200000000 }, NULL);
-			continue;
-		}
-		if (down)
-			log_info("RabbitMQ: consuming again");
-		down = 0;
-		for (n = 1; n < batch; n++)
-			if (mq_next(w->consumer, 0, &d[n]) != OMS_OK)
+	for (;;) {
+		if (prefork_stopping()) {
+			delivery_stop(w);
+			if (worker_drained(w))
 				break;
-		if (n > 1)
-			log_debug("a batch of %zu deliveries", n);
-		for (i = np = 0; i < n; i++) {
-			if (prefork_stopping())
-				mq_reject(w->consumer, d[i].tag, 1);
-			else if (worker_apply(w, &d[i], &pend[np]))
-				np++;
-			log_clear_fields();
+		} else
+			(void)worker_take(w, &down);
+		if (w->dirty)
+			delivery_start_ready(w);
+		mq_confirms(w->publisher, delivery_confirmed, w);
+		if (w->dirty)
+			delivery_start_ready(w);
+
+		n = 0;
+		if (!prefork_stopping() && mq_fd(w->consumer) >= 0) {
+			fds[n].fd = mq_fd(w->consumer);
+			fds[n++].events = POLLIN;
 		}
-		worker_settle(w, pend, np);
-		for (i = 0; i < n; i++)
-			mq_delivery_clear(&d[i]);
+		if (mq_fd(w->publisher) >= 0) {
+			fds[n].fd = mq_fd(w->publisher);
+			fds[n++].events = POLLIN;
+		}
+		wait_ms = down ? WORKER_DOWN_MS : WORKER_TICK_MS;
+		if (w->dirty || mq_buffered(w->consumer) ||
+		    mq_buffered(w->publisher))
+			wait_ms = 0;
+		loop_wait(&w->loop, fds, n, wait_ms);
 	}
 
-	free(pend);
-	free(d);
-	mq_free(w->publisher);
-	mq_free(w->consumer);
-	store_free(w->store);
+	worker_close(w);
 	return 0;
 }

@@ -1,80 +1,35 @@
 /*
- * flow.c — one command, from delivery to ack (DESIGN §5–§8).
+ * flow.c — the Redis and broker parts of a command's steps (DESIGN §5–§8);
+ * delivery.c runs them in order for each delivery.
  *
- *   decode and validate (a malformed command is rejected without requeue:
- *   the quorum queue dead-letters it to order-worker-queue.dead)
- *   -> call the provider when the step needs one and the order is in the
- *      state where it applies (payment: created; ship: paymentSuccess and
- *      no cancel requested; refund: canceled, paid, not refunded; void: a
- *      shipment to void, not voided yet)
+ *   plan: read the order (FCALL_RO oms_get) when the step needs a provider,
+ *      and decide whether it calls one — only in the state where it applies
+ *      (payment: created; ship: paymentSuccess and no cancel requested;
+ *      refund: canceled, paid, not refunded; void: a shipment to void,
+ *      not voided yet); otherwise the Function gets
+ *      {"skipped":true} and records the refusal
  *   -> apply atomically in Redis: one FCALL oms_apply (redis/oms.lua),
  *      which dedupes by commandId, checks the transition, writes the
  *      order, its events, the indexes and the reply, and returns the
  *      follow-up commands
- *   -> publish the follow-ups (worker_apply), and once the broker confirmed
- *      them, ack (worker_settle). With a prefetch above 1 a process takes a
- *      batch of deliveries: it applies them one after the other in queue
- *      order, publishing their follow-ups as it goes, then waits once for
- *      all the confirms and acks the batch with one `multiple` ack.
+ *   -> publish the follow-ups (confirms are reported to delivery.c).
  * A kill at any instruction loses nothing: until the ack the broker
  * redelivers, and re-applying a commandId is a no-op that returns the same
  * follow-ups (whose commandIds are derived, so they too apply once).
- * Transient failures (Redis or the broker down) are retried here with a
- * backoff, never dropped; on a stop request the delivery is requeued.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "command.h"
-#include "coverage.h"
-#include "fault.h"
 #include "json.h"
 #include "log.h"
 #include "policy.h"
-#include "prefork.h"
 #include "worker.h"
 
 #define EVENTS_CAP		100000
 #define REPLY_TTL_S		60
-#define RETRY_MIN_MS		100
-#define RETRY_MAX_MS		2000
-
-/* An error reply's meaning for this message, as an oms_err: permanent ->
- * OMS_EINVAL (dead-letter), a missing library -> OMS_ENOTFOUND (reload),
- * transient -> OMS_EUNAVAIL (retry, bounded). */
-static enum oms_err
-flow_reply_err(const char *what, const char *reply)
-{
-	log_warnx("%s: %s", what, reply);
-	switch (policy_error_class(reply)) {
-	case POLICY_PERMANENT:
-		return OMS_EINVAL;
-	case POLICY_RELOAD:
-		return OMS_ENOTFOUND;
-	default:
-		return OMS_EUNAVAIL;
-	}
-}
-
-static void
-flow_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* The next backoff delay after *ms. */
-static int
-flow_backoff(int *ms)
-{
-	*ms = *ms == 0 ? RETRY_MIN_MS : *ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
-	    *ms * 2;
-	return *ms;
-}
 
 /* Milliseconds since the epoch of an RFC 3339 time the command decoder
  * accepted ("2026-11-25T11:00:00.123Z"). */
@@ -93,23 +48,27 @@ flow_time_ms(const char *s)
 	return (long long)timegm(&tm) * 1000 + ms;
 }
 
-/* True if the len bytes of body (bytes: NULs may be anywhere) contain
- * needle. */
-static int
-flow_body_has(const char *body, size_t len, const char *needle)
+/* An error reply's meaning for this message, as an oms_err (policy.c):
+ * permanent -> OMS_EINVAL (dead-letter), a missing library ->
+ * OMS_ENOTFOUND (reload), transient -> OMS_EUNAVAIL (retry, bounded). */
+static enum oms_err
+flow_reply_err(const char *what, const char *reply)
 {
-	size_t	 n = strlen(needle);
-
-	for (size_t i = 0; n <= len && i <= len - n; i++)
-		if (memcmp(body + i, needle, n) == 0)
-			return 1;
-	return 0;
+	log_warnx("%s: %s", what, reply);
+	switch (policy_error_class(reply)) {
+	case POLICY_PERMANENT:
+		return OMS_EINVAL;
+	case POLICY_RELOAD:
+		return OMS_ENOTFOUND;
+	default:
+		return OMS_EUNAVAIL;
+	}
 }
 
 /* Adds one to field of the metrics hash key (read by oms-fcgi's
  * /metrics). Best effort: a count lost to a Redis failure is only a
  * metric. */
-static void
+void
 flow_count(struct worker *w, const char *key, const char *field)
 {
 	struct store_reply *r;
@@ -164,48 +123,23 @@ flow_get_order(struct worker *w, const char *id, struct json_object **order)
 }
 
 /*
- * orders.void: the ship step booked a shipment for an order whose cancel
- * was accepted meanwhile (voidShipmentId); void it with the shipping
- * provider under this command's id, once (shipmentVoidedAt not set yet).
- * Adds {"shipmentId"} to data, or {"skipped":true} when there is nothing
- * to void.
- */
-static enum oms_err
-flow_void_step(struct worker *w, const struct oms_command *cmd,
-    struct json_object *order, struct json_object *data)
-{
-	const char *id = json_get_str(order, "voidShipmentId");
-	enum oms_err rc;
-
-	if (id == NULL || *id == '\0' ||
-	    json_get_str(order, "shipmentVoidedAt") != NULL) {
-		json_add_bool(data, "skipped", 1);
-		return OMS_OK;
-	}
-	if ((rc = w->shipping.void_shipment(&w->shipping, cmd->command_id,
-	    id)) == OMS_OK)
-		json_add_str(data, "shipmentId", id);
-	return rc;
-}
-
-/*
- * The data member the Function gets: the command's own data, or for the
- * provider steps the provider's answer. *data is an owned object. A step
+ * The data member the Function gets is the command's own data, or for the
+ * provider steps the provider's answer (delivery.c makes the call). A step
  * whose precondition does not hold calls no provider and passes
  * {"skipped":true}: the Function records the refusal (or, for a repeat of a
  * command already applied, answers "duplicate").
  */
-static enum oms_err
-flow_data(struct worker *w, const struct oms_command *cmd,
-    struct json_object **data, int *provider_failed)
+enum oms_err
+flow_plan(struct worker *w, const struct oms_command *cmd,
+    struct json_object **data, struct json_object **order,
+    enum provider_op *op)
 {
-	struct json_object *order = NULL;
-	const char *status = NULL, *s;
-	char a[OMS_ID_MAX + 1], b[OMS_ID_MAX + 1], c[OMS_ID_MAX + 1];
-	enum oms_err rc = OMS_OK;
-	int declined;
+	const char *status, *s;
+	enum oms_err rc;
+	int call = 0;
 
 	*data = NULL;
+	*order = NULL;
 	switch (cmd->type) {
 	case OMS_CMD_CREATE:
 		*data = order_input_to_json(&cmd->data.create);
@@ -226,59 +160,46 @@ flow_data(struct worker *w, const struct oms_command *cmd,
 		return OMS_OK;
 	}
 
-	if ((rc = flow_get_order(w, cmd->order_id, &order)) != OMS_OK)
+	if ((rc = flow_get_order(w, cmd->order_id, order)) != OMS_OK)
 		return rc;
-	status = json_get_str(order, "status");
-	*data = json_object_new_object();
-	if (cmd->type == OMS_CMD_PROCESS_PAYMENT && status != NULL &&
+	status = json_get_str(*order, "status");
+	if (status == NULL)
+		;
+	else if (cmd->type == OMS_CMD_PROCESS_PAYMENT &&
 	    strcmp(status, "created") == 0 &&
-	    (s = json_get_str(order, "paymentMethodId")) != NULL) {
-		rc = w->payment.charge(&w->payment, cmd->command_id, s, a,
-		    &declined);
-		if (rc == OMS_OK) {
-			json_add_str(*data, "result", declined ? "declined" :
-			    "success");
-			if (!declined)
-				json_add_str(*data, "transactionId", a);
-		}
-	} else if (cmd->type == OMS_CMD_SHIP && status != NULL &&
+	    json_get_str(*order, "paymentMethodId") != NULL) {
+		*op = PROVIDER_CHARGE;
+		call = 1;
+	} else if (cmd->type == OMS_CMD_SHIP &&
 	    strcmp(status, "paymentSuccess") == 0 &&
-	    json_get_str(order, "cancelRequestedAt") == NULL) {
-		/* a marked order is not shipped: cancel wins exactly */
-		rc = w->shipping.ship(&w->shipping, cmd->command_id,
-		    cmd->order_id, a, b, c);
-		if (rc == OMS_OK) {
-			json_add_str(*data, "shipCompanyId", a);
-			json_add_str(*data, "trackingNumber", b);
-			json_add_str(*data, "shipmentId", c);
-		}
-	} else if (cmd->type == OMS_CMD_VOID) {
-		rc = flow_void_step(w, cmd, order, *data);
-	} else if (cmd->type == OMS_CMD_REFUND && status != NULL &&
+	    json_get_str(*order, "cancelRequestedAt") == NULL) {
+		*op = PROVIDER_SHIP;
+		call = 1;
+	} else if (cmd->type == OMS_CMD_REFUND &&
 	    strcmp(status, "canceled") == 0 &&
-	    (s = json_get_str(order, "paymentTransactionId")) != NULL &&
-	    *s != '\0' && json_get_str(order, "refundTransactionId") == NULL) {
-		rc = w->payment.refund(&w->payment, cmd->command_id, s, a);
-		if (rc == OMS_OK)
-			json_add_str(*data, "refundTransactionId", a);
-	} else
-		json_add_bool(*data, "skipped", 1);
-	json_object_put(order);
-	if (rc != OMS_OK) {
-		*provider_failed = 1;
-		json_object_put(*data);
-		*data = NULL;
+	    (s = json_get_str(*order, "paymentTransactionId")) != NULL &&
+	    *s != '\0' && json_get_str(*order, "refundTransactionId") == NULL) {
+		*op = PROVIDER_REFUND;
+		call = 1;
+	} else if (cmd->type == OMS_CMD_VOID &&
+	    (s = json_get_str(*order, "voidShipmentId")) != NULL && *s != '\0' &&
+	    json_get_str(*order, "shipmentVoidedAt") == NULL) {
+		/* a shipment booked for an order canceled meanwhile (cancel
+		 * wins exactly, docs/flow.md): void it, once */
+		*op = PROVIDER_VOID;
+		call = 1;
 	}
-	return rc;
+	if (call)
+		return OMS_OK;
+	json_object_put(*order);
+	*order = NULL;
+	*data = json_object_new_object();
+	json_add_bool(*data, "skipped", 1);
+	return OMS_OK;
 }
 
-/*
- * Applies cmd: one FCALL oms_apply. OMS_OK with *result (owned) set;
- * OMS_EINVAL for a permanent error (the Function refused the arguments,
- * WRONGTYPE, a script error: dead-letter); OMS_ENOTFOUND when the library
- * is missing; OMS_EUNAVAIL for a transient failure (retry).
- */
-static enum oms_err
+/* Applies cmd: one FCALL oms_apply (see worker.h). */
+enum oms_err
 flow_apply(struct worker *w, const struct oms_command *cmd,
     struct json_object *data, const char *customer_id,
     struct json_object **result)
@@ -356,10 +277,10 @@ flow_apply(struct worker *w, const struct oms_command *cmd,
 }
 
 /* Publishes one follow-up command (actor: system) without waiting for
- * its confirm (worker_settle waits). */
+ * its confirm (reported to delivery_confirmed with cookie). */
 static enum oms_err
 flow_publish(struct worker *w, const char *type, const char *command_id,
-    const char *order_id, const char *correlation_id)
+    const char *order_id, const char *correlation_id, void *cookie)
 {
 	struct oms_command *f = calloc(1, sizeof(*f));
 	struct mq_message msg;
@@ -390,20 +311,21 @@ flow_publish(struct worker *w, const char *type, const char *command_id,
 	msg.app_id = "oms-worker";
 	msg.body = body;
 	msg.len = len;
-	rc = mq_publish_nowait(w->publisher, &msg);
+	rc = mq_publish_async(w->publisher, &msg, cookie);
 	free(body);
 	return rc;
 }
 
-/* Publishes every follow-up of result (unconfirmed). A failure shows in
- * worker_settle's mq_confirm_all, which publishes them again. */
-static void
+unsigned
 flow_follow_ups(struct worker *w, struct json_object *result,
-    const struct oms_command *cmd, const char *correlation_id)
+    const struct oms_command *cmd, const char *correlation_id, void *cookie,
+    int *failed)
 {
 	struct json_object *list = json_get_arr(result, "followUps");
 	size_t n = list != NULL ? json_object_array_length(list) : 0;
+	unsigned sent = 0;
 
+	*failed = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *f = json_object_array_get_idx(list, i);
 		const char *type = json_get_str(f, "type");
@@ -411,176 +333,31 @@ flow_follow_ups(struct worker *w, struct json_object *result,
 
 		if (type == NULL || id == NULL)
 			continue;
-		if (flow_publish(w, type, id, cmd->order_id, correlation_id) ==
-		    OMS_OK)
+		if (flow_publish(w, type, id, cmd->order_id, correlation_id,
+		    cookie) == OMS_OK) {
+			sent++;
 			log_info("published follow-up %s %s", type, id);
+		} else
+			*failed = 1;
 	}
+	return sent;
 }
 
 void
-worker_settle(struct worker *w, struct worker_pending *p, size_t n)
+flow_outcome(struct worker *w, const struct oms_command *cmd,
+    struct json_object *result)
 {
-	int backoff = 0;
-	size_t i;
+	const char *outcome = json_get_str(result, "outcome");
+	const char *from = json_get_str(result, "from");
+	const char *to = json_get_str(result, "to");
+	const char *detail = json_get_str(result, "detail");
+	char field[64];
 
-	if (n == 0)
-		return;
-	while (mq_confirm_all(w->publisher) != OMS_OK) {
-		if (prefork_stopping()) {
-			for (i = 0; i < n; i++)
-				mq_reject(w->consumer, p[i].d->tag, 1);
-			goto done;
-		}
-		log_warnx("follow-ups of %zu command%s: %s; publishing them "
-		    "again", n, n == 1 ? "" : "s", mq_errstr(w->publisher));
-		flow_sleep_ms(flow_backoff(&backoff));
-		for (i = 0; i < n; i++)
-			flow_follow_ups(w, p[i].result, p[i].cmd,
-			    p[i].d->correlation_id);
-	}
-	/* Deliveries of the batch settled earlier (rejected) are not
-	 * affected by a multiple ack; later ones have higher tags. */
-	if (mq_ack_upto(w->consumer, p[n - 1].d->tag) != OMS_OK)
-		log_warnx("ack failed (%s): %zu command%s will be redelivered "
-		    "and re-applied as no-ops", mq_errstr(w->consumer), n,
-		    n == 1 ? "" : "s");
-done:
-	for (i = 0; i < n; i++) {
-		json_object_put(p[i].result);
-		free(p[i].cmd);
-	}
-	memset(p, 0, n * sizeof(*p));
-}
-
-int
-worker_apply(struct worker *w, const struct mq_delivery *d,
-    struct worker_pending *p)
-{
-	struct oms_command *cmd = calloc(1, sizeof(*cmd));
-	struct json_object *data = NULL, *result = NULL;
-	const char *customer_id = NULL, *outcome;
-	struct policy_retry retry = { 0, 0 };
-	char err[256];
-	enum oms_err rc;
-	int delay, provider_failed;
-
-	log_set_field(LOG_FIELD_REQUEST_ID, d->correlation_id);
-	log_set_field(LOG_FIELD_COMMAND_ID, d->message_id);
-	if (cmd == NULL) {
-		mq_reject(w->consumer, d->tag, 1);
-		return 0;
-	}
-	if (d->redelivered)
-		flow_count(w, "oms:metrics:worker", "redelivered");
-	if (command_decode(d->body, d->len, cmd, err, sizeof(err)) != OMS_OK) {
-		log_warnx("dead-lettering a malformed %s message: %s",
-		    d->routing_key, err);
-		flow_count(w, "oms:metrics:worker", "dead_lettered_malformed");
-		mq_reject(w->consumer, d->tag, 0);
-		free(cmd);
-		return 0;
-	}
-	log_set_field(LOG_FIELD_COMMAND_ID, cmd->command_id);
-	log_set_field(LOG_FIELD_ORDER_ID, cmd->order_id);
-	/* A system step only from the worker's own AMQP user, as the broker
-	 * validated the message's user_id (issue 14). */
-	if (!policy_publisher_ok(cmd->type, cmd->role, d->user_id,
-	    mq_user(w->publisher))) {
-		log_warnx("dead-lettering %s (actor %s) published by \"%s\": a "
-		    "system step is taken from %s only",
-		    command_type_name(cmd->type), command_role_name(cmd->role),
-		    d->user_id, mq_user(w->publisher));
-		flow_count(w, "oms:metrics:worker", "dead_lettered_publisher");
-		mq_reject(w->consumer, d->tag, 0);
-		free(cmd);
-		return 0;
-	}
-	/* Tests: a poison message, which kills every worker that takes it. */
-	if (fault_value("exit-on-poison") &&
-	    flow_body_has(d->body, d->len, "\"poison\"")) {
-		log_warnx("fault injection: exiting on a poison message");
-		coverage_exit(4);
-	}
-	if (cmd->type == OMS_CMD_CREATE)
-		customer_id = cmd->data.create.customer_id;
-
-	for (;;) {
-		provider_failed = 0;
-		if (!w->functions_loaded &&
-		    (rc = worker_load_functions(w)) != OMS_OK)
-			/* a library Redis refuses to load is permanent */
-			rc = rc == OMS_EINTERNAL ? OMS_EINVAL : OMS_EUNAVAIL;
-		else if ((rc = flow_data(w, cmd, &data, &provider_failed)) ==
-		    OMS_OK) {
-			rc = flow_apply(w, cmd, data, customer_id, &result);
-			json_object_put(data);
-			data = NULL;
-		}
-		if (rc == OMS_OK || rc == OMS_EINVAL)
-			break;
-		if (rc == OMS_ENOTFOUND)	/* library missing: reload */
-			w->functions_loaded = 0;
-		if (prefork_stopping()) {
-			mq_reject(w->consumer, d->tag, 1);
-			goto done;
-		}
-		/* Bounded while Redis answers; a provider or Redis outage is
-		 * not this message's fault and is retried without bound. */
-		delay = policy_retry_next(&retry, !provider_failed &&
-		    store_ping(w->store) == OMS_OK);
-		if (delay < 0) {
-			log_warnx("requeueing %s after %d failed tries while "
-			    "Redis is up; the queue's delivery limit "
-			    "dead-letters it if it keeps failing",
-			    command_type_name(cmd->type), retry.attempts);
-			flow_count(w, "oms:metrics:worker", "requeued_retries");
-			mq_reject(w->consumer, d->tag, 1);
-			goto done;
-		}
-		if (retry.delay_ms == POLICY_RETRY_MIN_MS)
-			log_warnx("%s: %s; retrying", provider_failed ?
-			    "provider" : "Redis", store_errstr(w->store));
-		flow_sleep_ms(delay);
-	}
-	if (rc == OMS_EINVAL) {
-		log_warnx("dead-lettering %s: a permanent error (see above); "
-		    "it can never apply", command_type_name(cmd->type));
-		flow_count(w, "oms:metrics:worker", "dead_lettered_invalid");
-		mq_reject(w->consumer, d->tag, 0);
-		goto done;
-	}
-
-	outcome = json_get_str(result, "outcome");
-	{
-		char field[64];
-
-		snprintf(field, sizeof(field), "%s:%s",
-		    command_type_name(cmd->type), outcome != NULL ? outcome :
-		    "unknown");
-		flow_count(w, "oms:metrics:commands", field);
-	}
+	snprintf(field, sizeof(field), "%s:%s", command_type_name(cmd->type),
+	    outcome != NULL ? outcome : "unknown");
+	flow_count(w, "oms:metrics:commands", field);
 	log_info("%s %s: %s -> %s%s%s", command_type_name(cmd->type),
-	    outcome != NULL ? outcome : "?",
-	    json_get_str(result, "from") != NULL ?
-	    json_get_str(result, "from") : "-",
-	    json_get_str(result, "to") != NULL ?
-	    json_get_str(result, "to") : "-",
-	    json_get_str(result, "detail") != NULL ? ": " : "",
-	    json_get_str(result, "detail") != NULL ?
-	    json_get_str(result, "detail") : "");
-
-	/* Tests: die between the Redis write and the ack, once per message. */
-	if (fault_value("exit-after-apply") && !d->redelivered) {
-		log_warnx("fault injection: exiting after apply");
-		coverage_exit(3);
-	}
-	flow_follow_ups(w, result, cmd, d->correlation_id);
-	p->d = d;
-	p->cmd = cmd;
-	p->result = result;
-	return 1;
-done:
-	json_object_put(result);
-	free(cmd);
-	return 0;
+	    outcome != NULL ? outcome : "?", from != NULL ? from : "-",
+	    to != NULL ? to : "-", detail != NULL ? ": " : "",
+	    detail != NULL ? detail : "");
 }

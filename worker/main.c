@@ -16,6 +16,7 @@
 
 #include "cfg.h"
 #include "cliargs.h"
+#include "http.h"
 #include "log.h"
 #include "prefork.h"
 #include "privdrop.h"
@@ -25,10 +26,11 @@
 #define FUNCTIONS_MAX	(1024 * 1024)
 
 static const char *const worker_options[] = {
-	"WORKER_PROCESSES", "WORKER_PREFETCH", "AMQP_URL", "AMQP_PASSWORD",
-	"REDIS_URL", "REDIS_PASSWORD", "REDIS_FUNCTIONS", "PAYMENT_DELAY_MS",
-	"SHIPPING_DELAY_MS", "LOG_LEVEL", "LOG_FORMAT", "STOP_TIMEOUT_MS",
-	"USER", NULL
+	"WORKER_PROCESSES", "WORKER_INFLIGHT", "WORKER_PREFETCH", "AMQP_URL",
+	"AMQP_PASSWORD", "REDIS_URL", "REDIS_PASSWORD", "REDIS_FUNCTIONS",
+	"PAYMENT_URL", "PAYMENT_TOKEN", "SHIPPING_URL", "SHIPPING_TOKEN",
+	"PROVIDER_TIMEOUT_MS", "PROVIDER_CA_FILE", "LOG_LEVEL", "LOG_FORMAT",
+	"STOP_TIMEOUT_MS", "USER", NULL
 };
 
 static void
@@ -102,6 +104,13 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* before fork: curl_global_init is not thread-safe, and each
+	 * process then makes its own multi handle (lib/http.c) */
+	if (http_global_init() == -1) {
+		log_warnx("cannot initialise libcurl");
+		cfg_clear(&cfg);
+		return 1;
+	}
 
 	memset(&w, 0, sizeof(w));
 	w.cfg = &cfg;
@@ -128,6 +137,7 @@ main(int argc, char *argv[])
 	rc = prefork_run(&pf);
 
 	free(w.functions);
+	http_global_cleanup();
 	cfg_clear(&cfg);
 	return rc == 0 ? 0 : 1;
 }

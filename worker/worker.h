@@ -1,25 +1,86 @@
 /*
  * One oms-worker process: its connections (a consuming and a publishing
- * AMQP connection, one Redis connection — opened after fork) and providers.
+ * AMQP connection, one Redis connection, one HTTP client — all opened after
+ * fork), its loop, and the deliveries it works on at once.
  */
 #ifndef OMS_WORKER_H
 #define OMS_WORKER_H
 
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "cfg.h"
 #include "command.h"
+#include "http.h"
+#include "loop.h"
 #include "mq.h"
+#include "policy.h"
 #include "provider.h"
 #include "store.h"
+
+/*
+ * The life of one delivery (delivery.c), in order:
+ *   RECEIVED    decoded; waits for its order's turn (an earlier command of
+ *               the same order not yet applied in this process) and for a
+ *               free slot (OMS_WORKER_INFLIGHT)
+ *   CALLING     a provider call in flight
+ *   BACKOFF     a transient failure (provider, Redis, broker): its retry
+ *               timer runs, then it resumes at `resume`
+ *   APPLYING    one FCALL oms_apply (synchronous: sub-millisecond)
+ *   PUBLISHING  its follow-ups are sent
+ *   CONFIRMING  it waits for their publisher confirms
+ *   DONE        acked (or dead-lettered, or requeued on a stop): freed
+ * A kill at any point loses nothing: until the ack the broker redelivers,
+ * and re-applying a commandId is a no-op that returns the same follow-ups.
+ */
+enum delivery_state {
+	DELIVERY_RECEIVED,
+	DELIVERY_CALLING,
+	DELIVERY_BACKOFF,
+	DELIVERY_APPLYING,
+	DELIVERY_PUBLISHING,
+	DELIVERY_CONFIRMING,
+	DELIVERY_DONE
+};
+
+struct worker;
+
+struct delivery {
+	struct worker		*w;
+	enum delivery_state	 state;
+	enum delivery_state	 resume;	/* after BACKOFF */
+	struct mq_delivery	 msg;		/* owned */
+	uint64_t		 generation;	/* of the consumer connection */
+	struct oms_command	*cmd;		/* owned */
+	unsigned		 order_hash;	/* of cmd->order_id */
+	int			 started;	/* left RECEIVED: holds a slot */
+	int			 applied;	/* the FCALL succeeded */
+	int			 abandoned;	/* requeued while CALLING: the
+						   call's completion frees it */
+	struct json_object	*data;		/* owned: the Function's data */
+	struct json_object	*result;	/* owned: the Function's reply */
+	int			 attempt;	/* transient failures so far */
+	struct policy_retry	 retry;		/* Redis failures (policy.c) */
+	unsigned		 unconfirmed;	/* follow-ups awaiting confirms */
+	int			 publish_failed;
+	int64_t			 received_ms;
+	struct loop_timer	 timer;
+	struct delivery		*prev, *next;	/* arrival order */
+};
 
 struct worker {
 	const struct oms_config	*cfg;		/* borrowed, read-only */
 	struct store		*store;		/* owned */
 	struct mq		*consumer;	/* owned */
 	struct mq		*publisher;	/* owned: follow-up commands */
-	struct payment_provider	 payment;
-	struct shipping_provider shipping;
+	struct http		*http;		/* owned */
+	struct provider		*provider;	/* owned */
+	struct loop		 loop;
+	struct delivery		*head, *tail;	/* owned, arrival order */
+	size_t			 ndeliveries;	/* in the list */
+	size_t			 nstarted;	/* of them holding a slot */
+	size_t			 inflight;	/* the slots: WORKER_INFLIGHT */
+	int			 dirty;		/* a RECEIVED one may start */
 	char			*functions;	/* oms.lua, read at start */
 	size_t			 functions_len;
 	int			 functions_loaded;
@@ -29,28 +90,52 @@ struct worker {
  * the library text set). Returns 0 after a stop request. */
 int	worker_child_main(void *arg);
 
-/* A delivery applied in Redis whose follow-ups are published but not yet
- * confirmed: worker_settle acks it once they are. */
-struct worker_pending {
-	const struct mq_delivery *d;		/* borrowed from the batch */
-	struct oms_command	*cmd;		/* owned */
-	struct json_object	*result;	/* owned: the Function's reply */
-};
+/* delivery.c: takes msg (its strings move into the delivery; msg is
+ * cleared) and starts its life. */
+void	delivery_receive(struct worker *w, struct mq_delivery *msg);
+/* Starts the RECEIVED deliveries whose turn has come (after w->dirty). */
+void	delivery_start_ready(struct worker *w);
+/* The mq_confirm_fn of the publisher (cookie: a delivery). */
+void	delivery_confirmed(void *arg, void *cookie, int ok);
+/* On a stop request: requeues what has not been applied, lets the rest
+ * finish. */
+void	delivery_stop(struct worker *w);
+/* Frees every delivery (at exit; nothing is acked). */
+void	delivery_free_all(struct worker *w);
 
-/* Applies delivery d and publishes its follow-ups without waiting for
- * their confirms. Returns 1 with *p filled when d awaits worker_settle, or
- * 0 when d was settled here: rejected to the dead-letter queue (malformed,
- * or refused by the Function) or requeued on a stop request. */
-int	worker_apply(struct worker *w, const struct mq_delivery *d,
-	    struct worker_pending *p);
-
-/* Waits for the confirms of the follow-ups of p[0..n-1] (publishing them
- * all again after a failure, until confirmed), then acks the deliveries
- * with one ack up to the last tag; on a stop request first, requeues them.
- * Frees what p owns. */
-void	worker_settle(struct worker *w, struct worker_pending *p, size_t n);
+/* flow.c: the steps' Redis and broker parts. */
 
 /* Loads the Function library into Redis (FUNCTION LOAD REPLACE). */
 enum oms_err worker_load_functions(struct worker *w);
+
+/* What cmd needs before its apply: OMS_OK with either *data (owned) set —
+ * no provider call — or *order (owned, the order read from Redis) and *op
+ * set for the provider call to make first. OMS_EUNAVAIL when Redis did not
+ * answer. */
+enum oms_err flow_plan(struct worker *w, const struct oms_command *cmd,
+	    struct json_object **data, struct json_object **order,
+	    enum provider_op *op);
+
+/* Applies cmd with data: one FCALL oms_apply. OMS_OK with *result (owned)
+ * set; OMS_EINVAL when the Function refused the arguments (dead-letter);
+ * OMS_ENOTFOUND when the library is missing (reload); OMS_EUNAVAIL for a
+ * transient failure (retry). */
+enum oms_err flow_apply(struct worker *w, const struct oms_command *cmd,
+	    struct json_object *data, const char *customer_id,
+	    struct json_object **result);
+
+/* Logs and counts the outcome of an applied command. */
+void	flow_outcome(struct worker *w, const struct oms_command *cmd,
+	    struct json_object *result);
+
+/* Publishes every follow-up of result (actor: system) without waiting,
+ * with cookie for delivery_confirmed. Returns how many went out; *failed
+ * is set when one could not be sent. */
+unsigned flow_follow_ups(struct worker *w, struct json_object *result,
+	    const struct oms_command *cmd, const char *correlation_id,
+	    void *cookie, int *failed);
+
+/* Adds one to field of the metrics hash key (best effort). */
+void	flow_count(struct worker *w, const char *key, const char *field);
 
 #endif

@@ -22,8 +22,10 @@ static const char *const names[] = {
 	"FCGI_LISTEN", "FCGI_SOCKET_MODE", "FCGI_PROCESSES",
 	"FCGI_MAX_REQUESTS", "WORKER_PROCESSES", "WORKER_PREFETCH",
 	"LOG_LEVEL", "LOG_FORMAT", "PAYMENT_DELAY_MS", "SHIPPING_DELAY_MS",
-	"MAX_BODY_BYTES", "STOP_TIMEOUT_MS", "REDIS_FUNCTIONS", "PAYMENT_TOKEN",
-	"SHIPPING_TOKEN", "PROVIDER_SIM_LISTEN", "PROVIDER_SIM_JITTER_PCT",
+	"MAX_BODY_BYTES", "STOP_TIMEOUT_MS", "REDIS_FUNCTIONS",
+	"WORKER_INFLIGHT", "PAYMENT_URL", "SHIPPING_URL", "PROVIDER_TIMEOUT_MS",
+	"PROVIDER_CA_FILE", "PAYMENT_TOKEN", "SHIPPING_TOKEN",
+	"PROVIDER_SIM_LISTEN", "PROVIDER_SIM_JITTER_PCT",
 };
 
 static struct oms_config	 cfg;
@@ -110,7 +112,14 @@ START_TEST(test_defaults)
 	    ncpu > 8 ? 64 : 8 * ncpu);
 	ck_assert_int_eq(cfg.fcgi_max_requests, 0);
 	ck_assert_int_eq(cfg.worker_processes, 8);
-	ck_assert_int_eq(cfg.worker_prefetch, 1);
+	ck_assert_int_eq(cfg.worker_prefetch, 0);
+	ck_assert_int_eq(cfg.worker_inflight, 256);
+	ck_assert_str_eq(cfg.payment_url, "http://127.0.0.1:8090");
+	ck_assert_str_eq(cfg.shipping_url, "http://127.0.0.1:8090");
+	ck_assert_int_eq(cfg.provider_timeout_ms, 10000);
+	ck_assert_ptr_null(cfg.provider_ca_file);
+	ck_assert_ptr_null(cfg.payment_token);
+	ck_assert_ptr_null(cfg.shipping_token);
 	ck_assert_int_eq(cfg.log_level, LOG_LEVEL_INFO);
 	ck_assert_int_eq(cfg.log_format, LOG_FORMAT_TEXT);
 	ck_assert_int_eq(cfg.payment_delay_ms, 0);
@@ -125,7 +134,7 @@ START_TEST(test_empty_env)
 {
 	ck_assert_int_eq(load(), 0);
 	ck_assert_str_eq(cfg.amqp_url, "amqp://127.0.0.1:5672/oms");
-	ck_assert_int_eq(cfg.worker_prefetch, 1);
+	ck_assert_int_eq(cfg.worker_prefetch, 0);
 }
 END_TEST
 
@@ -268,10 +277,14 @@ START_TEST(test_ranges)
 	    "OMS_FCGI_MAX_REQUESTS: must be an integer in 0..2147483647");
 	env_rejects("FCGI_MAX_REQUESTS", "-1",
 	    "OMS_FCGI_MAX_REQUESTS: must be an integer in 0..2147483647");
-	env_rejects("WORKER_PREFETCH", "0",
-	    "OMS_WORKER_PREFETCH: must be an integer in 1..65535");
+	env_rejects("WORKER_PREFETCH", "-1",
+	    "OMS_WORKER_PREFETCH: must be an integer in 0..65535");
 	env_rejects("WORKER_PREFETCH", "65536",
-	    "OMS_WORKER_PREFETCH: must be an integer in 1..65535");
+	    "OMS_WORKER_PREFETCH: must be an integer in 0..65535");
+	env_rejects("WORKER_INFLIGHT", "0",
+	    "OMS_WORKER_INFLIGHT: must be an integer in 1..65535");
+	env_rejects("PROVIDER_TIMEOUT_MS", "99",
+	    "OMS_PROVIDER_TIMEOUT_MS: must be an integer in 100..600000");
 	env_rejects("WORKER_PROCESSES", "0",
 	    "OMS_WORKER_PROCESSES: must be an integer in 1..1024");
 	env_rejects("MAX_BODY_BYTES", "0",
