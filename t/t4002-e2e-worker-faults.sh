@@ -69,7 +69,7 @@ test_expect_success 'Redis restarts: a command taken while it is down still ship
 	amqp-publish -u "$(stack_amqp_url oms-admin)" -e oms.commands \
 	    -r orders.create -p -C application/json \
 	    -b "{\"v\":1,\"type\":\"orders.create\",\"commandId\":\"0190d1a0-0000-7000-8000-0000000d0001\",\"orderId\":\"0190d1a0-0000-7000-8000-0000000d0001\",\"issuedAt\":\"2026-11-25T11:00:00.000Z\",\"actor\":{\"role\":\"admin\"},\"data\":$(body p1)}" &&
-	retry_until 20 logged_since "$marker" "Redis: .*; retrying" &&
+	retry_until 20 logged_since "$marker" "orders.create 0190d1a0-0000-7000-8000-0000000d0001: .*; retry [0-9]* in" &&
 	stack_start_redis &&
 	echo 0190d1a0-0000-7000-8000-0000000d0001 >>orders.ids &&
 	retry_until 20 create_ok &&
