@@ -13,31 +13,6 @@ now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# post_loop SECONDS OUT: creates orders one after the other for SECONDS,
-# each with its own Idempotency-Key, retrying a key (at most 20 s past the
-# end) until it gets a 2xx, as a client that keeps its key would. One line
-# per request in OUT: start_ms end_ms key status order_id.
-post_loop() {
-	local end=$(($(now_ms) + $1 * 1000)) n=0 key code t id
-	while [ "$(now_ms)" -lt "$end" ]; do
-		n=$((n + 1))
-		key=t6000-$n
-		while :; do
-			t=$(now_ms)
-			code=$(curl -s -o post.b -w '%{http_code}' -m 5 -X POST \
-			    -H "Authorization: Bearer $OMS_CUSTOMER_KEY" \
-			    -H 'Content-Type: application/json' \
-			    -H "Idempotency-Key: $key" --data-binary "$BODY" \
-			    "$OMS_URL/orders")
-			id=$(jq -r '.id // empty' post.b 2>/dev/null)
-			echo "$t $(now_ms) $key $code ${id:--}" >>"$2"
-			case $code in 2??) break ;; esac
-			[ "$(now_ms)" -lt $((end + 20000)) ] || break
-			sleep 0.05
-		done
-	done
-}
-
 # replicas_caught_up: both replicas have everything the master has.
 replicas_caught_up() {
 	local m info off
@@ -86,7 +61,7 @@ test_expect_success 'writes wait for a replica: with both replicas stopped, crea
 '
 
 test_expect_success 'kill -9 of the primary under load: every create gets its 2xx again' '
-	post_loop 12 posts.log &
+	orders_post_loop 12 posts.log t6000 "$BODY" &
 	loader=$! &&
 	stack_retry 10 test -s posts.log &&
 	sleep 3 &&
