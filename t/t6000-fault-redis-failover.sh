@@ -66,8 +66,8 @@ test_expect_success 'kill -9 of the primary under load: every create gets its 2x
 	stack_retry 10 test -s posts.log &&
 	sleep 3 &&
 	old=$(stack_sentinel_master_port) &&
-	echo "$(now_ms)" >kill.ms &&
 	stack_sentinel_kill_master >killed &&
+	now_ms >kill.ms &&
 	wait "$loader" &&
 	new=$(stack_sentinel_master_port) &&
 	test "$new" != "$old" &&

@@ -50,8 +50,8 @@ test_expect_success 'kill -9 of the node the publisher is on, under load' '
 	stack_retry 10 test -s posts.log &&
 	sleep 3 &&
 	victim=$(publisher_node) &&
-	date +%s%N >kill.ns &&
 	stack_rabbit_cluster_kill "$victim" &&
+	date +%s%N >kill.ns &&
 	wait "$loader" &&
 	after=$(publisher_node) &&
 	echo "killed $victim, the publisher is now on $after" >>figures &&
