@@ -1261,3 +1261,53 @@ stack_stop_rabbit_cluster() {
 	done
 	return $rc
 }
+
+# stack_redis_ha_start NAME: start data node NAME (r1..r3) again, on its port,
+# data and config (which Sentinel may have rewritten: it rejoins as a
+# replica); waits for PONG.
+stack_redis_ha_start() {
+	local n=${1:?stack_redis_ha_start NAME} d
+	d=$STACK_DIR/redis-ha/$n
+	stack__alive "$STACK_DIR/pids/redis-$n.pid" >/dev/null &&
+		{ stack__err "redis-$n already runs"; return 1; }
+	rm -f "$STACK_DIR/pids/redis-$n.pid"
+	redis-server "$d/redis.conf" </dev/null >>"$d/start.log" 2>&1 ||
+		stack__err "redis-$n failed to start" || return 1
+	stack_retry 10 test -s "$STACK_DIR/pids/redis-$n.pid" &&
+		stack__record "redis-$n" "$(cat "$STACK_DIR/pids/redis-$n.pid")" &&
+		stack_retry 10 sh -c "[ \"\$(REDISCLI_AUTH=\$1 redis-cli -p $(stack__redis_ha_port "$n") --user omsctl ping 2>/dev/null)\" = PONG ]" \
+			sh "$(stack_secret redis-omsctl)"
+}
+
+# stack_redis_ha_synced: true when the master the Sentinels name has both
+# replicas online.
+stack_redis_ha_synced() {
+	local port
+	port=$(stack_sentinel_master_port 2>/dev/null) && stack__redis_ha_synced "$port"
+}
+
+# stack_rabbit_cluster_start NODE: start NODE (c1..c3) again on its ports and
+# data; it rejoins the cluster. Waits for its boot.
+stack_rabbit_cluster_start() {
+	local n=${1:?stack_rabbit_cluster_start NODE}
+	stack__need_dir && stack__rabbit_cluster_load || return 1
+	stack__alive "$STACK_DIR/pids/rabbit-$n.pid" >/dev/null &&
+		{ stack__err "rabbitmq node $n already runs"; return 1; }
+	stack__rabbit_cluster_boot "$n" &&
+		stack__rabbit_cluster_wait "$n" $(($(stack__now_ms) + STACK_RABBIT_START_TIMEOUT * 1000))
+}
+
+# stack_rabbit_cluster_leader QUEUE: the node (c1..c3) holding QUEUE's leader.
+stack_rabbit_cluster_leader() {
+	local n leader m
+	for n in $STACK_RABBIT_CLUSTER_NODES; do
+		stack__alive "$STACK_DIR/pids/rabbit-$n.pid" >/dev/null || continue
+		leader=$(stack_rabbit_cluster_ctl "$n" list_queues -q -p oms name leader 2>/dev/null |
+			awk -v q="${1:?stack_rabbit_cluster_leader QUEUE}" '$1 == q { print $2 }')
+		for m in $STACK_RABBIT_CLUSTER_NODES; do
+			[ "$(stack__rabbit_cluster_var "$m" NAME)" = "$leader" ] && { echo "$m"; return 0; }
+		done
+		break
+	done
+	stack__err "no leader found for $1"
+}
