@@ -2,8 +2,9 @@
 test_description='deploy/k8s: the kustomize base passes scripts/lint-k8s offline; a wrong field type, a writable root filesystem, a missing probe and a password in the ConfigMap each fail it'
 . "${OMS_SRCDIR:-$(dirname "$0")/..}/t/test-lib.sh"
 
-command -v node >/dev/null && command -v npm >/dev/null ||
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	test_skip_all 'no node and npm (scripts/install-deps)'
+fi
 
 lint() {
 	"$OMS_SRCDIR/scripts/lint-k8s" "$@" >lint.out 2>&1

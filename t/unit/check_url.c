@@ -310,6 +310,13 @@ START_TEST(test_redact)
 	    "redis://:***@h/0");
 	ck_assert_str_eq(url_redact("unix://u:secret@/run/r.sock?db=1", buf,
 	    sizeof(buf)), "unix://u:***@/run/r.sock?db=1");
+	ck_assert_str_eq(url_redact("amqp://u:secret@h1:5672,h2:5673/oms", buf,
+	    sizeof(buf)), "amqp://u:***@h1:5672,h2:5673/oms");
+	ck_assert_str_eq(url_redact("redis-sentinel://u:secret@s1:26379,"
+	    "s2/oms?db=1", buf, sizeof(buf)),
+	    "redis-sentinel://u:***@s1:26379,s2/oms?db=1");
+	ck_assert_str_eq(url_redact("amqp://h1:5672,h2:5673/oms", buf,
+	    sizeof(buf)), "amqp://h1:5672,h2:5673/oms");
 	ck_assert_ptr_eq(url_redact("x", buf, sizeof(buf)), buf);
 }
 END_TEST
