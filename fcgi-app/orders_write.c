@@ -295,6 +295,15 @@ write_idem_claim(struct app *app, struct http_req *req, struct idem *im,
 	json_object_put(rec);
 	if (r->type == STORE_STATUS) {		/* claimed: a first request */
 		store_reply_free(r);
+		/* On the replicas before anything is published: a failover
+		 * must not forget the key and let a retry make a 2nd order. */
+		if (store_wait_replicas(app->store,
+		    app->cfg->redis_min_replicas, app->cfg->redis_wait_ms) !=
+		    OMS_OK) {
+			orders_unavailable(req, "Redis",
+			    store_errstr(app->store));
+			return -1;
+		}
 		return 0;
 	}
 	store_reply_free(r);
@@ -467,6 +476,16 @@ handle_order_create(struct app *app, struct http_req *req,
 			goto done;
 		}
 		store_reply_free(r);
+		if (store_wait_replicas(app->store,
+		    app->cfg->redis_min_replicas, app->cfg->redis_wait_ms) !=
+		    OMS_OK) {
+			orders_unavailable(req, "Redis",
+			    store_errstr(app->store));
+			if (store_cmd(app->store, &r, "DEL oms:pending:%s",
+			    id) == OMS_OK)
+				store_reply_free(r);
+			goto done;
+		}
 		cmd->type = OMS_CMD_CREATE;
 		snprintf(cmd->command_id, sizeof(cmd->command_id), "%s",
 		    command_id);

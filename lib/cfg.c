@@ -66,11 +66,18 @@ static const struct cfg_opt cfg_opts[] = {
 	    CFG_SECRET, 0, 0, NULL, "SECRET",
 	    "RabbitMQ password, overriding the one in AMQP_URL" },
 	{ "REDIS_URL", CFG_URL, OFF(redis_url), "redis://127.0.0.1:6379/0",
-	    CFG_FILE, 0, 0, "redis unix", "URL",
-	    "Redis URL (redis://host:port/db or unix:///path?db=N)" },
+	    CFG_FILE, 0, 0, "redis unix redis-sentinel", "URL",
+	    "Redis URL (redis://host:port/db, unix:///path?db=N or "
+	    "redis-sentinel://h1:26379,h2:26379/master?db=N)" },
 	{ "REDIS_PASSWORD", CFG_STR, OFF(redis_password), NULL,
 	    CFG_SECRET, 0, 0, NULL, "SECRET",
 	    "Redis password, overriding the one in REDIS_URL" },
+	{ "REDIS_MIN_REPLICAS", CFG_INT, OFF(redis_min_replicas), "0",
+	    0, 0, 16, NULL, "N", "replicas that must acknowledge each write "
+	    "(WAIT) before it is acknowledged; 0: a single node" },
+	{ "REDIS_WAIT_MS", CFG_INT, OFF(redis_wait_ms), "1000",
+	    0, 1, 60000, NULL, "MS", "how long a write waits for "
+	    "REDIS_MIN_REPLICAS replicas before it counts as failed" },
 	{ "FCGI_LISTEN", CFG_STR, OFF(fcgi_listen), "/run/oms/fcgi.sock",
 	    0, 0, 0, NULL, "ADDR",
 	    "FastCGI listen address: unix socket path or host:port" },

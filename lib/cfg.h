@@ -17,6 +17,8 @@ struct oms_config {
 	char		*amqp_password;		/* AMQP_PASSWORD (secret) */
 	char		*redis_url;		/* REDIS_URL */
 	char		*redis_password;	/* REDIS_PASSWORD (secret) */
+	int		 redis_min_replicas;	/* REDIS_MIN_REPLICAS */
+	int		 redis_wait_ms;		/* REDIS_WAIT_MS */
 	char		*fcgi_listen;		/* FCGI_LISTEN: unix path or host:port */
 	int		 fcgi_socket_mode;	/* FCGI_SOCKET_MODE: octal, unix socket */
 	int		 fcgi_processes;	/* FCGI_PROCESSES */

@@ -10,6 +10,11 @@
  * (missed heartbeats): an operation that fails on an old connection is
  * retried once on a fresh one. Library and broker errors meet here and
  * become OMS_EUNAVAIL plus a description in errstr (never the password).
+ *
+ * A URL may list the nodes of a cluster (amqp://u@h1,h2,h3/oms): each
+ * process starts at a random one, a connection that drops makes the next
+ * one start at the next node, a node that fails is followed at once by the
+ * next, and the backoff applies only after a whole round failed.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +22,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
@@ -60,6 +66,9 @@ mq_new(const char *url, const char *password, const char *default_user,
 	mq->password = xstrdup(password != NULL ? password :
 	    mq->url.password != NULL ? mq->url.password : "");
 	mq->timeout_ms = timeout_ms;
+	/* Spread the processes over the nodes (not a secret: no need for
+	 * good randomness). */
+	mq->host = ((size_t)getpid() ^ (size_t)mq_now_ms()) % mq->url.nhosts;
 	snprintf(mq->errstr, sizeof(mq->errstr), "not connected");
 	return mq;
 }
@@ -244,19 +253,13 @@ mq_consume_setup(struct mq *mq)
 	return mq_reply(mq, "basic.consume", amqp_get_rpc_reply(mq->conn));
 }
 
-/* Opens connection and channel unless open. *fresh says whether it did. */
+/* Opens connection and channel to url.hosts[mq->host]. */
 static enum oms_err
-mq_connect(struct mq *mq, int *fresh)
+mq_connect_one(struct mq *mq)
 {
+	const struct url_host *h = &mq->url.hosts[mq->host];
 	amqp_socket_t *sock;
 	struct timeval tv;
-
-	*fresh = 0;
-	if (mq->conn != NULL)
-		return OMS_OK;
-	if (mq_now_ms() < mq->retry_at_ms)
-		return OMS_EUNAVAIL;	/* errstr still says why */
-	*fresh = 1;
 
 	tv.tv_sec = mq->timeout_ms / 1000;
 	tv.tv_usec = (mq->timeout_ms % 1000) * 1000;
@@ -266,8 +269,7 @@ mq_connect(struct mq *mq, int *fresh)
 		return mq_fail(mq, "connect", "cannot create a socket");
 	amqp_set_handshake_timeout(mq->conn, &tv);
 	amqp_set_rpc_timeout(mq->conn, &tv);
-	int status = amqp_socket_open_noblock(sock, mq->url.host,
-	    mq->url.port, &tv);
+	int status = amqp_socket_open_noblock(sock, h->host, h->port, &tv);
 	if (status != AMQP_STATUS_OK)
 		return mq_fail(mq, "connect", amqp_error_string2(status));
 	if (mq_reply(mq, "login", amqp_login(mq->conn, mq->url.path, 0,
@@ -287,7 +289,45 @@ mq_connect(struct mq *mq, int *fresh)
 	mq->generation++;
 	if (mq->consume_queue != NULL && mq_consume_setup(mq) != OMS_OK)
 		return OMS_EUNAVAIL;
+	return OMS_OK;
+}
+
+/* Opens connection and channel unless open. *fresh says whether it did.
+ * With several nodes: one round, from the node after the one whose
+ * connection dropped; the backoff only after the round failed. */
+static enum oms_err
+mq_connect(struct mq *mq, int *fresh)
+{
+	size_t n = mq->url.nhosts;
+	int backoff;
+
+	*fresh = 0;
+	if (mq->conn != NULL)
+		return OMS_OK;
+	if (mq->was_up && n > 1) {
+		mq->host = (mq->host + 1) % n;
+		mq->retry_at_ms = 0;	/* a new round, at once */
+	}
+	mq->was_up = 0;
+	if (mq_now_ms() < mq->retry_at_ms)
+		return OMS_EUNAVAIL;	/* errstr still says why */
+	*fresh = 1;
+
+	backoff = mq->backoff_ms;
+	for (size_t k = 0; mq_connect_one(mq) != OMS_OK; k++) {
+		if (k + 1 >= n)
+			return OMS_EUNAVAIL;	/* mq_fail set the backoff */
+		log_debug("amqp: %s:%d: %s", mq->url.hosts[mq->host].host,
+		    mq->url.hosts[mq->host].port, mq->errstr);
+		mq->host = (mq->host + 1) % n;
+		mq->backoff_ms = backoff;
+		mq->retry_at_ms = 0;
+	}
 	mq->backoff_ms = 0;
+	mq->was_up = 1;
+	if (n > 1)
+		log_info("amqp: connected to %s:%d", mq->url.hosts[mq->host].host,
+		    mq->url.hosts[mq->host].port);
 	snprintf(mq->errstr, sizeof(mq->errstr), "connected");
 	return OMS_OK;
 }

@@ -44,6 +44,9 @@ struct mq {
 	int			 prefetch;
 	int64_t			 retry_at_ms;
 	int			 backoff_ms;
+	size_t			 host;		/* url.hosts[host]: the node
+						   tried first, or connected */
+	int			 was_up;	/* a connection was up on it */
 	char			 errstr[128];
 };
 

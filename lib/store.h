@@ -10,7 +10,8 @@
 
 struct store;
 
-/* Creates an unconnected client for url (redis:// or unix://). password
+/* Creates an unconnected client for url (redis://, unix:// or
+ * redis-sentinel://h1:port,h2:port/master?db=N). password
  * overrides the URL's (may be NULL); default_user is used when the URL
  * names none. Returns NULL with a reason in err if the URL is invalid.
  * The caller owns the result; free it with store_free(). */
@@ -69,6 +70,16 @@ enum oms_err	 store_pipeline(struct store *st, const char *fmt,
 /* Sets the socket timeout for the following commands (e.g. longer for a
  * blocking BLPOP); store_new's timeout_ms is the default. */
 void		 store_set_timeout(struct store *st, int timeout_ms);
+
+/* Waits, with Redis's WAIT, until n replicas have acknowledged every
+ * write sent so far on this connection, for at most timeout_ms. n <= 0
+ * returns OMS_OK at once without a command (a single node). Returns
+ * OMS_EUNAVAIL when fewer replicas acknowledged in time (the write stays
+ * on the master and may still be lost in a failover; the connection is
+ * kept), when the connection was lost since the write (never waits on a
+ * new one), or on an error. Call it right after the write, before telling
+ * anyone the write happened. */
+enum oms_err	 store_wait_replicas(struct store *st, int n, int timeout_ms);
 
 /* Frees r and everything under it; NULL is a no-op. */
 void		 store_reply_free(struct store_reply *r);

@@ -1,6 +1,8 @@
 /*
- * A parser for the three URL forms oms is configured with (see url.h):
- * amqp://, redis:// and unix:// (Redis over a unix socket). It is pure —
+ * A parser for the URL forms oms is configured with (see url.h):
+ * amqp://, redis://, unix:// (Redis over a unix socket) and
+ * redis-sentinel:// (a set of Sentinels and the name of the master they
+ * watch); amqp and redis-sentinel URLs may list several hosts. It is pure —
  * bytes in, struct out, no I/O and no DNS — so it is tested with strings.
  * The grammar is the RFC 3986 subset the RabbitMQ URI specification and
  * the Redis clients use: the scheme is matched without regard to case, an
@@ -125,10 +127,11 @@ url_userinfo(const char *s, size_t n, struct oms_url *u)
 	return 0;
 }
 
-/* Parses "host[:port]" or "[v6]:port" (n bytes) into u->host, u->port.
- * Returns NULL, or a static reason. */
+/* Parses "host[:port]" or "[v6]:port" (n bytes) into h, keeping h->port
+ * (the scheme's default) when no port is given. Returns NULL, or a static
+ * reason. */
 static const char *
-url_hostport(const char *s, size_t n, struct oms_url *u)
+url_hostport(const char *s, size_t n, struct url_host *h)
 {
 	const char	*host = s, *rest, *end = s + n;
 	size_t		 hlen;
@@ -154,12 +157,69 @@ url_hostport(const char *s, size_t n, struct oms_url *u)
 		return "missing host";
 	if (memchr(host, '%', hlen) != NULL || memchr(host, '[', hlen) != NULL)
 		return "bad character in host";
-	u->host = xstrndup(host, hlen);
-	if (rest == end)
-		return NULL;
-	if ((port = url_number(rest + 1, (size_t)(end - rest - 1), 65535)) < 1)
+	if (rest < end && (port = url_number(rest + 1,
+	    (size_t)(end - rest - 1), 65535)) < 1)
 		return "port must be a number in 1..65535";
-	u->port = (int)port;
+	if (rest < end)
+		h->port = (int)port;
+	h->host = xstrndup(host, hlen);
+	return NULL;
+}
+
+/* Parses the n bytes at s, one host or (multi) a comma-separated list of
+ * them, into u->hosts; u->host and u->port repeat the first. */
+static const char *
+url_hosts(const char *s, size_t n, struct oms_url *u, int multi)
+{
+	const char	*end = s + n, *comma, *why;
+	size_t		 count = 1;
+
+	for (comma = s; (comma = memchr(comma, ',', (size_t)(end - comma))) !=
+	    NULL; comma++)
+		count++;
+	if (count > 1 && !multi)
+		return "only amqp and redis-sentinel URLs may list several hosts";
+	if (count > URL_HOSTS_MAX)
+		return "too many hosts (at most 16)";
+	u->hosts = xcalloc(count, sizeof(*u->hosts));
+	for (; u->nhosts < count; s = comma + 1) {
+		struct url_host *h = &u->hosts[u->nhosts++];
+
+		if ((comma = memchr(s, ',', (size_t)(end - s))) == NULL)
+			comma = end;
+		h->port = u->port;
+		if ((why = url_hostport(s, (size_t)(comma - s), h)) != NULL)
+			return why;
+	}
+	u->host = xstrdup(u->hosts[0].host);
+	u->port = u->hosts[0].port;
+	return NULL;
+}
+
+/* Parses the path of a redis-sentinel URL: "/master[?db=N]". The master
+ * name is what sentinel.conf calls it: letters, digits, '.', '_', '-'. */
+static const char *
+url_sentinel_path(const char *s, struct oms_url *u)
+{
+	size_t	 n;
+	long	 db;
+
+	if (*s != '/')
+		return "redis-sentinel URL needs /master-name";
+	s++;
+	n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-");
+	if (n == 0 || n > 64)
+		return "master name must be 1 to 64 of A-Z a-z 0-9 . _ -";
+	u->path = xstrndup(s, n);
+	s += n;
+	if (*s == '\0')
+		return NULL;
+	if (strncmp(s, "?db=", 4) != 0)
+		return "redis-sentinel URL accepts only the query ?db=N";
+	if ((db = url_number(s + 4, strlen(s + 4), INT_MAX)) == -1)
+		return "db must be a number in 0..2147483647";
+	u->db = (int)db;
 	return NULL;
 }
 
@@ -229,7 +289,9 @@ url_path(const char *s, struct oms_url *u)
 enum oms_err
 url_parse(const char *s, struct oms_url *u, char *err, size_t errlen)
 {
-	static const char *const schemes[] = { "amqp", "redis", "unix" };
+	static const char *const schemes[] = { "amqp", "redis", "unix",
+	    "redis-sentinel" };
+	static const int ports[] = { 5672, 6379, 0, 26379 };
 	const char	*p, *sep, *end, *at, *why;
 	size_t		 i, slen;
 
@@ -249,7 +311,8 @@ url_parse(const char *s, struct oms_url *u, char *err, size_t errlen)
 			break;
 	if (i == sizeof(schemes) / sizeof(schemes[0]))
 		return url_fail(u, err, errlen,
-		    "unsupported URL scheme (want amqp, redis or unix)");
+		    "unsupported URL scheme (want amqp, redis, unix or "
+		    "redis-sentinel)");
 	u->scheme = xstrdup(schemes[i]);
 	p = sep + 3;
 
@@ -258,7 +321,7 @@ url_parse(const char *s, struct oms_url *u, char *err, size_t errlen)
 			return url_fail(u, err, errlen, why);
 		return OMS_OK;
 	}
-	u->port = (i == 0) ? 5672 : 6379;
+	u->port = ports[i];
 	end = p + strcspn(p, "/?#");
 	/* The last '@' ends the userinfo, as in most client libraries. */
 	for (at = NULL, sep = p; sep < end; sep++)
@@ -270,8 +333,9 @@ url_parse(const char *s, struct oms_url *u, char *err, size_t errlen)
 			    "bad percent-encoding in user or password");
 		p = at + 1;
 	}
-	if ((why = url_hostport(p, (size_t)(end - p), u)) != NULL ||
-	    (why = url_path(end, u)) != NULL)
+	if ((why = url_hosts(p, (size_t)(end - p), u, i != 1)) != NULL ||
+	    (why = i == 3 ? url_sentinel_path(end, u) : url_path(end, u)) !=
+	    NULL)
 		return url_fail(u, err, errlen, why);
 	return OMS_OK;
 }
@@ -286,6 +350,9 @@ url_clear(struct oms_url *u)
 	free(u->password);
 	free(u->host);
 	free(u->path);
+	for (size_t i = 0; i < u->nhosts; i++)
+		free(u->hosts[i].host);
+	free(u->hosts);
 	memset(u, 0, sizeof(*u));
 }
 

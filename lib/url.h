@@ -3,6 +3,9 @@
  *   amqp://[user[:password]@]host[:port][/vhost]
  *   redis://[user[:password]@]host[:port][/db]
  *   unix:///path/to/redis.sock[?db=N]   (Redis over a unix socket)
+ *   redis-sentinel://[user[:password]@]host[:port][,host[:port]...]/master[?db=N]
+ * amqp and redis-sentinel URLs may list several comma-separated hosts
+ * (a cluster; a set of Sentinels).
  * User, password and vhost are percent-decoded. Pure: no I/O.
  */
 #ifndef OMS_URL_H
@@ -12,15 +15,27 @@
 
 #include "err.h"
 
+#define URL_HOSTS_MAX	16	/* hosts in one URL */
+
+struct url_host {
+	char	*host;
+	int	 port;
+};
+
 struct oms_url {
-	char	*scheme;	/* "amqp", "redis" or "unix" */
+	char	*scheme;	/* "amqp", "redis", "unix" or "redis-sentinel" */
 	char	*user;		/* NULL when absent */
 	char	*password;	/* NULL when absent */
-	char	*host;		/* NULL for unix */
-	int	 port;		/* scheme default when absent: 5672, 6379; 0 for unix */
+	char	*host;		/* NULL for unix; the first of hosts */
+	int	 port;		/* scheme default when absent: 5672, 6379,
+				   26379 (sentinel); 0 for unix */
 	char	*path;		/* amqp: vhost ("/" when absent); redis: db number
-				   as text ("0" when absent); unix: socket path */
-	int	 db;		/* redis and unix: the database number */
+				   as text ("0" when absent); unix: socket path;
+				   redis-sentinel: the master's name */
+	int	 db;		/* redis, unix, redis-sentinel: the database */
+	struct url_host	*hosts;	/* every host in URL order (owned); 1 for
+				   amqp and redis, 0 for unix */
+	size_t	 nhosts;
 };
 
 /* Parses s into u (which the caller zeroes first). Returns OMS_OK or

@@ -126,3 +126,53 @@ omsctl_run() {
 mq_get() {
 	OMS_AMQP_URL=$(stack_amqp_url oms-admin) "$OMS_BUILDDIR/t/helpers/mq-get" "$1"
 }
+
+orders__now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# orders_post_loop SECONDS OUT PREFIX BODY: creates orders (as the customer)
+# one after the other for SECONDS, each with its own Idempotency-Key
+# PREFIX-N, retrying a key (at most 20 s past the end) until it gets a 2xx,
+# as a client that keeps its key would. One line per request in OUT:
+# start_ms end_ms key status order_id.
+orders_post_loop() {
+	local end=$(($(orders__now_ms) + $1 * 1000)) n=0 key code t id
+	while [ "$(orders__now_ms)" -lt "$end" ]; do
+		n=$((n + 1))
+		key=$3-$n
+		while :; do
+			t=$(orders__now_ms)
+			code=$(curl -s -o "$TRASH_DIRECTORY/post.b" -w '%{http_code}' -m 5 -X POST \
+			    -H "Authorization: Bearer $OMS_CUSTOMER_KEY" \
+			    -H 'Content-Type: application/json' \
+			    -H "Idempotency-Key: $key" --data-binary "$4" \
+			    "$OMS_URL/orders")
+			id=$(jq -r '.id // empty' "$TRASH_DIRECTORY/post.b" 2>/dev/null)
+			echo "$t $(orders__now_ms) $key $code ${id:--}" >>"$2"
+			case $code in 2??) break ;; esac
+			[ "$(orders__now_ms)" -lt $((end + 20000)) ] || break
+			sleep 0.05
+		done
+	done
+}
+
+# orders_post_check OUT: after orders_post_loop, every key got a 2xx, the
+# others were 503s only, and each key has one order id; prints the ids.
+orders_post_check() {
+	local keys
+	keys=$(cut -d" " -f3 "$1" | sort -u | wc -l)
+	test "$(awk '$4 ~ /^2/ {print $3}' "$1" | sort -u | wc -l)" = "$keys" ||
+		{ echo "keys without a 2xx" >&2; return 1; }
+	test -z "$(awk '$4 !~ /^2/ && $4 != 503' "$1")" ||
+		{ echo "answers other than 2xx and 503:" >&2; awk '$4 !~ /^2/ && $4 != 503' "$1" >&2; return 1; }
+	test -z "$(awk '$4 ~ /^2/ {print $3, $5}' "$1" | sort -u | cut -d" " -f1 | uniq -d)" ||
+		{ echo "a key with two order ids" >&2; return 1; }
+	awk '$4 ~ /^2/ {print $5}' "$1" | sort -u
+}
+
+# orders_post_recovery OUT SINCE_MS: the ms from SINCE_MS to the first 2xx of
+# a request sent after it, and the longest gap between two 2xx answers.
+orders_post_recovery() {
+	awk -v k="$2" '$4 ~ /^2/ { if (!r && $1 >= k) r = $2 - k; if (last && $2 - last > g) g = $2 - last; last = $2 } END { print r + 0, g + 0 }' "$1"
+}

@@ -948,3 +948,537 @@ stack_demo_keys() {
 	OMS_SHIPPER_KEY=$shipper
 	export OMS_ADMIN_KEY OMS_CUSTOMER_KEY OMS_CUSTOMER_ID OMS_SHIPPER_KEY
 }
+
+# --- Redis with Sentinel (issue 16) ------------------------------------------
+#
+# A primary and 2 replicas (r1 r2 r3, r1 first the primary) and 3 Sentinels
+# (s1 s2 s3) watching them as master "oms", quorum 2, on free loopback ports,
+# in $STACK_DIR/redis-ha/NAME/ with pid files pids/redis-NAME.pid. The data
+# nodes share the single node's ACL file and base config; replicas and
+# Sentinels authenticate as the default user. A Sentinel declares the master
+# down after 1 s.
+#
+#   stack_start_redis_sentinel && stack_sentinel_url oms-fcgi
+#   stack_sentinel_master_port; stack_sentinel_kill_master
+#   stack_stop_redis_sentinel
+#
+# Exported: STACK_SENTINEL_URL (no credentials; the user comes from the
+# daemon's name), STACK_SENTINEL_PORTS, STACK_REDIS_HA_PORTS.
+
+STACK_REDIS_HA_NAMES="r1 r2 r3 s1 s2 s3"
+
+# stack__redis_ha_port NAME: the port recorded for NAME (r1 .. s3).
+stack__redis_ha_port() {
+	cat "$STACK_DIR/redis-ha/$1/port" 2>/dev/null
+}
+
+# stack__redis_ha_load: export the URL and ports of a started set.
+stack__redis_ha_load() {
+	local n ports='' sports='' hosts=''
+	for n in r1 r2 r3; do
+		ports="$ports $(stack__redis_ha_port $n)" || return 1
+	done
+	for n in s1 s2 s3; do
+		sports="$sports $(stack__redis_ha_port $n)" || return 1
+		hosts="$hosts,127.0.0.1:$(stack__redis_ha_port $n)"
+	done
+	STACK_REDIS_HA_PORTS=${ports# }
+	STACK_SENTINEL_PORTS=${sports# }
+	STACK_SENTINEL_URL="redis-sentinel://${hosts#,}/oms"
+	export STACK_REDIS_HA_PORTS STACK_SENTINEL_PORTS STACK_SENTINEL_URL
+}
+
+# stack__sentinel_ask PORT ARGS...: redis-cli to the Sentinel on PORT.
+stack__sentinel_ask() {
+	local port=$1
+	shift
+	redis-cli -h 127.0.0.1 -p "$port" "$@"
+}
+
+# stack__sentinel_ready PORT: true when the Sentinel on PORT sees the master,
+# 2 replicas and the 2 other Sentinels.
+stack__sentinel_ready() {
+	local info
+	info=$(stack__sentinel_ask "$1" SENTINEL master oms 2>/dev/null | paste - -) || return 1
+	grep -qx $'num-slaves\t2' <<<"$info" &&
+		grep -qx $'num-other-sentinels\t2' <<<"$info" &&
+		grep -qx $'flags\tmaster' <<<"$info"
+}
+
+# stack__redis_ha_synced PORT: true when the primary on PORT has 2 replicas
+# online.
+stack__redis_ha_synced() {
+	[ "$(REDISCLI_AUTH=$(stack_secret redis-default) redis-cli -h 127.0.0.1 \
+		-p "$1" --user default INFO replication 2>/dev/null |
+		grep -c '^slave[0-9]*:.*state=online')" = 2 ]
+}
+
+# stack_start_redis_sentinel: render and start the 3 data nodes and the 3
+# Sentinels, wait until both replicas are in sync and every Sentinel sees
+# the whole set (at most 30 s).
+stack_start_redis_sentinel() {
+	local d n port p1 pass conf
+	stack__need_dir && stack_secrets || return 1
+	d=$STACK_DIR/redis-ha
+	mkdir -p "$d" && chmod 700 "$d" || return 1
+	for n in $STACK_REDIS_HA_NAMES; do
+		if stack__alive "$STACK_DIR/pids/redis-$n.pid" >/dev/null; then
+			stack__err "redis-$n already runs for $STACK_DIR"
+			return 1
+		fi
+		mkdir -p "$d/$n/data" || return 1
+		[ -s "$d/$n/port" ] || { port=$(stack_free_port) && echo "$port" >"$d/$n/port"; } ||
+			return 1
+	done
+	(umask 077 && stack_render "$OMS_SRCDIR/redis/users.acl.in" "$d/users.acl" \
+		REDIS_DEFAULT_HASH="$(stack__redis_hash "$(stack_secret redis-default)")" \
+		REDIS_OMS_FCGI_HASH="$(stack__redis_hash "$(stack_secret redis-oms-fcgi)")" \
+		REDIS_OMS_WORKER_HASH="$(stack__redis_hash "$(stack_secret redis-oms-worker)")" \
+		REDIS_OMSCTL_HASH="$(stack__redis_hash "$(stack_secret redis-omsctl)")") || return 1
+	pass=$(stack_secret redis-default) || return 1
+	p1=$(stack__redis_ha_port r1)
+	for n in r1 r2 r3; do
+		conf=$d/$n/redis.conf
+		[ -s "$conf" ] && continue # a restart: Sentinel rewrote it
+		(umask 077 && cat >"$conf" <<EOC) || return 1
+# Written by t/lib-stack.sh (Sentinel set); Sentinel rewrites the end.
+include "$OMS_SRCDIR/redis/redis.conf"
+port $(stack__redis_ha_port $n)
+dir "$d/$n/data"
+pidfile "$STACK_DIR/pids/redis-$n.pid"
+logfile "$d/$n/redis.log"
+aclfile "$d/users.acl"
+daemonize yes
+masteruser default
+masterauth $pass
+EOC
+		[ "$n" = r1 ] || echo "replicaof 127.0.0.1 $p1" >>"$conf" || return 1
+	done
+	for n in s1 s2 s3; do
+		conf=$d/$n/sentinel.conf
+		[ -s "$conf" ] && continue
+		(umask 077 && cat >"$conf" <<EOC) || return 1
+# Written by t/lib-stack.sh; Sentinel rewrites this file.
+bind 127.0.0.1
+port $(stack__redis_ha_port $n)
+dir "$d/$n/data"
+pidfile "$STACK_DIR/pids/redis-$n.pid"
+logfile "$d/$n/sentinel.log"
+daemonize yes
+sentinel monitor oms 127.0.0.1 $p1 2
+sentinel auth-user oms default
+sentinel auth-pass oms $pass
+sentinel down-after-milliseconds oms 1000
+sentinel failover-timeout oms 10000
+sentinel parallel-syncs oms 1
+EOC
+	done
+	for n in $STACK_REDIS_HA_NAMES; do
+		rm -f "$STACK_DIR/pids/redis-$n.pid"
+		if [ "${n#s}" != "$n" ]; then
+			redis-server "$d/$n/sentinel.conf" --sentinel </dev/null >>"$d/$n/start.log" 2>&1
+		else
+			redis-server "$d/$n/redis.conf" </dev/null >>"$d/$n/start.log" 2>&1
+		fi || {
+			tail -n 20 "$d/$n/start.log" "$d/$n"/*.log >&2
+			stack__err "redis-$n failed to start"
+			return 1
+		}
+	done
+	for n in $STACK_REDIS_HA_NAMES; do
+		stack_retry 10 test -s "$STACK_DIR/pids/redis-$n.pid" ||
+			stack__err "redis-$n wrote no pid file" || return 1
+		stack__record "redis-$n" "$(cat "$STACK_DIR/pids/redis-$n.pid")" || return 1
+	done
+	stack__redis_ha_load || return 1
+	port=$(stack_sentinel_master_port) &&
+		stack_retry 30 stack__redis_ha_synced "$port" ||
+		stack__err "the replicas did not sync with the primary on ${port:-?}" || return 1
+	for n in s1 s2 s3; do
+		stack_retry 30 stack__sentinel_ready "$(stack__redis_ha_port $n)" || {
+			stack__sentinel_ask "$(stack__redis_ha_port $n)" SENTINEL master oms >&2
+			stack__err "sentinel $n does not see the whole set"
+			return 1
+		}
+	done
+}
+
+# stack_sentinel_url USER: the Sentinel URL with USER (its password goes in
+# OMS_REDIS_PASSWORD_FILE).
+stack_sentinel_url() {
+	echo "${STACK_SENTINEL_URL/redis-sentinel:\/\//redis-sentinel://${1:?stack_sentinel_url USER}@}"
+}
+
+# stack_sentinel_master_port: the port of the master, as the first Sentinel
+# that answers names it.
+stack_sentinel_master_port() {
+	local p out
+	for p in $STACK_SENTINEL_PORTS; do
+		out=$(stack__sentinel_ask "$p" SENTINEL get-master-addr-by-name oms 2>/dev/null) || continue
+		out=$(sed -n 2p <<<"$out")
+		[[ $out =~ ^[0-9]+$ ]] && { echo "$out"; return 0; }
+	done
+	stack__err "no sentinel names a master"
+}
+
+# stack_redis_ha_name PORT: the name (r1 r2 r3) of the data node on PORT.
+stack_redis_ha_name() {
+	local n
+	for n in r1 r2 r3; do
+		[ "$(stack__redis_ha_port $n)" = "$1" ] && { echo $n; return 0; }
+	done
+	stack__err "no data node on port $1"
+}
+
+# stack_redis_ha_cli NAME ARGS...: redis-cli as omsctl to data node NAME.
+stack_redis_ha_cli() {
+	local n=${1:?stack_redis_ha_cli NAME ARGS...}
+	shift
+	REDISCLI_AUTH=$(stack_secret redis-omsctl) redis-cli -h 127.0.0.1 \
+		-p "$(stack__redis_ha_port "$n")" --user omsctl "$@"
+}
+
+# stack_sentinel_kill_master: kill -9 the current master (by its pid file);
+# prints its name.
+stack_sentinel_kill_master() {
+	local port n pid
+	port=$(stack_sentinel_master_port) && n=$(stack_redis_ha_name "$port") || return 1
+	pid=$(stack__alive "$STACK_DIR/pids/redis-$n.pid") ||
+		stack__err "redis-$n is not running" || return 1
+	kill -KILL "$pid" && stack__wait_gone "$pid" 50 || return 1
+	rm -f "$STACK_DIR/pids/redis-$n.pid" "$STACK_DIR/pids/redis-$n.start"
+	echo "$n"
+}
+
+# stack_stop_redis_sentinel: stop the Sentinels, then the data nodes.
+stack_stop_redis_sentinel() {
+	local n rc=0
+	stack__need_dir || return 1
+	for n in s1 s2 s3 r1 r2 r3; do
+		stack_stop_pidfile "$STACK_DIR/pids/redis-$n.pid" || rc=1
+	done
+	return $rc
+}
+
+# --- RabbitMQ cluster (issue 16) ---------------------------------------------
+#
+# Three nodes c1 c2 c3 on one host: distinct node names (oms-cN-PORT@localhost),
+# AMQP, distribution and CLI ports, one shared epmd of their own, the same
+# Erlang cookie (the one of the user the nodes run as), classic_config peer
+# discovery, pause_minority, a 32 MB Raft WAL and a 1 GB memory watermark
+# (three nodes take about 150 MB each). c1 boots first and imports the
+# definitions; c2 and c3 join it; then the quorum queues get a member on each
+# node. Each node lives in $STACK_DIR/rabbit-cN/ with pid file
+# pids/rabbit-cN.pid; the epmd is pids/rabbit-cluster-epmd.pid.
+#
+#   stack_start_rabbit_cluster; stack_rabbit_cluster_url oms-fcgi
+#   stack_rabbit_cluster_ctl c2 list_queues -p oms; stack_rabbit_cluster_kill c1
+#   stack_stop_rabbit_cluster
+#
+# Exported: STACK_AMQP_CLUSTER_URL (no credentials), STACK_AMQP_CLUSTER_PORTS.
+
+STACK_RABBIT_CLUSTER_NODES="c1 c2 c3"
+
+# stack__rabbit_cluster_load: read the ports and names chosen by the first
+# start (rabbit-cluster.env) and export them.
+stack__rabbit_cluster_load() {
+	local env=$STACK_DIR/rabbit-cluster.env n hosts='' ports=''
+	[ -s "$env" ] || return 1
+	# shellcheck source=/dev/null
+	. "$env" || return 1
+	for n in $STACK_RABBIT_CLUSTER_NODES; do
+		eval "ports=\"\$ports \$STACK_RC_${n}_AMQP\""
+	done
+	STACK_AMQP_CLUSTER_PORTS=${ports# }
+	for n in $STACK_AMQP_CLUSTER_PORTS; do
+		hosts="$hosts,127.0.0.1:$n"
+	done
+	STACK_AMQP_CLUSTER_URL="amqp://${hosts#,}/oms"
+	export STACK_AMQP_CLUSTER_URL STACK_AMQP_CLUSTER_PORTS
+}
+
+# stack__rabbit_cluster_var NODE FIELD: a recorded value (AMQP DIST CTL NAME).
+stack__rabbit_cluster_var() {
+	eval "echo \"\$STACK_RC_${1}_$2\""
+}
+
+# stack__rabbit_cluster_env NODE CMD...: run CMD with NODE's environment.
+stack__rabbit_cluster_env() {
+	local n=$1 d=$STACK_DIR/rabbit-$1 ctl
+	shift
+	ctl=$(stack__rabbit_cluster_var "$n" CTL)
+	env RABBITMQ_NODENAME="$(stack__rabbit_cluster_var "$n" NAME)" \
+		RABBITMQ_CONF_ENV_FILE="$d/rabbitmq-env.conf" \
+		RABBITMQ_CONFIG_FILE="$d/rabbitmq.conf" \
+		RABBITMQ_ADVANCED_CONFIG_FILE="$d/advanced.config" \
+		RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" \
+		RABBITMQ_MNESIA_BASE="$d/mnesia" \
+		RABBITMQ_LOG_BASE="$d/log" \
+		RABBITMQ_PID_FILE="$d/rabbitmq.pid" \
+		RABBITMQ_DIST_PORT="$(stack__rabbit_cluster_var "$n" DIST)" \
+		RABBITMQ_CTL_DIST_PORT_MIN="$ctl" \
+		RABBITMQ_CTL_DIST_PORT_MAX="$((ctl + 10))" \
+		RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+		ERL_EPMD_ADDRESS=127.0.0.1 \
+		ERL_EPMD_PORT="$STACK_RC_EPMD" \
+		"$@"
+}
+
+# stack_rabbit_cluster_ctl NODE ARGS...: rabbitmqctl against NODE (c1..c3);
+# fails at once when the node does not run.
+stack_rabbit_cluster_ctl() {
+	local n=${1:?stack_rabbit_cluster_ctl NODE ARGS...}
+	shift
+	stack__need_dir && stack__rabbit_cluster_load || return 1
+	stack__alive "$STACK_DIR/pids/rabbit-$n.pid" >/dev/null ||
+		stack__err "rabbitmq node $n is not running" || return 1
+	stack__rabbit_cluster_env "$n" "$(stack__rabbit_bin rabbitmqctl)" \
+		-n "$(stack__rabbit_cluster_var "$n" NAME)" "$@"
+}
+
+# stack__rabbit_cluster_boot NODE: render NODE's files and launch it in the
+# background (the launcher's pid in rabbit-NODE/launcher.pid).
+stack__rabbit_cluster_boot() {
+	local n=$1 d=$STACK_DIR/rabbit-$1 m i=0
+	mkdir -p "$d/mnesia" "$d/log" || return 1
+	stack_render "$OMS_SRCDIR/rabbitmq/rabbitmq.conf.in" "$d/rabbitmq.conf.tmpl" \
+		AMQP_PORT="$(stack__rabbit_cluster_var "$n" AMQP)" \
+		DEFINITIONS="$STACK_DIR/rabbit-cluster-definitions.json" || return 1
+	{
+		grep -v '^vm_memory_high_watermark' "$d/rabbitmq.conf.tmpl"
+		echo "# t/lib-stack.sh: a cluster of three on one host"
+		echo "cluster_formation.peer_discovery_backend = classic_config"
+		for m in $STACK_RABBIT_CLUSTER_NODES; do
+			i=$((i + 1))
+			echo "cluster_formation.classic_config.nodes.$i = $(stack__rabbit_cluster_var "$m" NAME)"
+		done
+		echo "cluster_partition_handling = pause_minority"
+		echo "raft.wal_max_size_bytes = 33554432"
+		echo "vm_memory_high_watermark.absolute = 1GB"
+	} >"$d/rabbitmq.conf" && rm -f "$d/rabbitmq.conf.tmpl" || return 1
+	echo '[].' >"$d/enabled_plugins" && : >"$d/rabbitmq-env.conf" || return 1
+	rm -f "$d/rabbitmq.pid"
+	if [ "$(id -u)" = 0 ]; then
+		chown -R rabbitmq: "$d" && chmod 750 "$d" || return 1
+	fi
+	stack__rabbit_cluster_env "$n" setsid "$(stack__rabbit_bin rabbitmq-server)" \
+		</dev/null >>"$d/log/startup.log" 2>&1 &
+	echo $! >"$d/launcher.pid"
+}
+
+# stack__rabbit_cluster_wait NODE DEADLINE_MS: wait for NODE's pid file,
+# record it, and wait for its boot to complete.
+stack__rabbit_cluster_wait() {
+	local n=$1 d=$STACK_DIR/rabbit-$1 launcher
+	launcher=$(cat "$d/launcher.pid")
+	while [ ! -s "$d/rabbitmq.pid" ] && stack__running "$launcher" &&
+		[ "$(stack__now_ms)" -lt "$2" ]; do
+		sleep 0.1
+	done
+	[ -s "$d/rabbitmq.pid" ] && stack__record "rabbit-$n" "$(cat "$d/rabbitmq.pid")"
+	if [ ! -s "$d/rabbitmq.pid" ] ||
+		! stack_rabbit_cluster_ctl "$n" wait --timeout $((($2 - $(stack__now_ms)) / 1000 + 1)) \
+			"$d/rabbitmq.pid" >>"$d/log/wait.log" 2>&1; then
+		tail -n 30 "$d/log/startup.log" "$d/log/wait.log" >&2
+		stack__err "rabbitmq node $n did not start (logs in $d/log)"
+		return 1
+	fi
+}
+
+# stack_start_rabbit_cluster: start the three nodes (c1 first), wait until
+# all three are in one cluster and each quorum queue has a member on each
+# (at most STACK_RABBIT_START_TIMEOUT x 2 s). Leaves the time it took in
+# STACK_RABBIT_CLUSTER_START_MS.
+stack_start_rabbit_cluster() {
+	local n t0 deadline pid q
+	stack__need_dir && stack_secrets || return 1
+	for n in $STACK_RABBIT_CLUSTER_NODES; do
+		if stack__alive "$STACK_DIR/pids/rabbit-$n.pid" >/dev/null; then
+			stack__err "rabbitmq node $n already runs for $STACK_DIR"
+			return 1
+		fi
+	done
+	if ! stack__rabbit_cluster_load; then
+		{
+			echo "STACK_RC_EPMD=$(stack_free_port)" || return 1
+			for n in $STACK_RABBIT_CLUSTER_NODES; do
+				local amqp
+				amqp=$(stack_free_port) || return 1
+				echo "STACK_RC_${n}_AMQP=$amqp"
+				echo "STACK_RC_${n}_DIST=$(stack_free_port)" || return 1
+				echo "STACK_RC_${n}_CTL=$(stack_free_port)" || return 1
+				echo "STACK_RC_${n}_NAME=oms-$n-$amqp@localhost"
+			done
+		} >"$STACK_DIR/rabbit-cluster.env.tmp" &&
+			mv "$STACK_DIR/rabbit-cluster.env.tmp" "$STACK_DIR/rabbit-cluster.env" &&
+			stack__rabbit_cluster_load || return 1
+	fi
+	(umask 077 && stack_render "$OMS_SRCDIR/rabbitmq/definitions.json.in" \
+		"$STACK_DIR/rabbit-cluster-definitions.json" \
+		AMQP_OMS_FCGI_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-fcgi)")" \
+		AMQP_OMS_WORKER_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-worker)")" \
+		AMQP_OMSCTL_HASH="$(stack__rabbit_hash "$(stack_secret amqp-omsctl)")" \
+		AMQP_OMS_ADMIN_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-admin)")") || return 1
+	if [ "$(id -u)" = 0 ]; then
+		chown rabbitmq: "$STACK_DIR/rabbit-cluster-definitions.json" &&
+			stack__traversable "$STACK_DIR" || return 1
+	fi
+	t0=$(stack__now_ms)
+	deadline=$((t0 + 2 * STACK_RABBIT_START_TIMEOUT * 1000))
+	if ! { stack__rabbit_cluster_boot c1 && stack__rabbit_cluster_wait c1 "$deadline"; }; then
+		stack_stop_rabbit_cluster
+		return 1
+	fi
+	pid=$(stack__listener_pid "$STACK_RC_EPMD")
+	[ -n "$pid" ] && stack__record rabbit-cluster-epmd "$pid"
+	for n in c2 c3; do
+		stack__rabbit_cluster_boot $n || return 1
+	done
+	for n in c2 c3; do
+		stack__rabbit_cluster_wait $n "$deadline" || {
+			stack_stop_rabbit_cluster
+			return 1
+		}
+	done
+	stack_rabbit_cluster_ctl c1 await_online_nodes 3 \
+		--timeout $((deadline / 1000 - $(stack__now_ms) / 1000 + 1)) >/dev/null || {
+		stack__err "the three nodes did not form one cluster"
+		return 1
+	}
+	for q in order-worker-queue order-worker-queue.dead; do
+		for n in c2 c3; do
+			stack__rabbit_cluster_env c1 "$(stack__rabbit_bin rabbitmq-queues)" \
+				-n "$(stack__rabbit_cluster_var c1 NAME)" add_member -p oms "$q" \
+				"$(stack__rabbit_cluster_var $n NAME)" >>"$STACK_DIR/rabbit-c1/log/members.log" 2>&1
+		done
+	done
+	STACK_RABBIT_CLUSTER_START_MS=$(($(stack__now_ms) - t0))
+	export STACK_RABBIT_CLUSTER_START_MS
+}
+
+# stack_rabbit_cluster_url USER: the cluster's URL with USER and password.
+stack_rabbit_cluster_url() {
+	local pass
+	pass=$(stack_secret "amqp-${1:?stack_rabbit_cluster_url USER}") || return 1
+	echo "${STACK_AMQP_CLUSTER_URL/amqp:\/\//amqp://$1:$pass@}"
+}
+
+# stack_rabbit_cluster_members QUEUE: the number of online members of the
+# quorum queue QUEUE (asked on the first node that runs).
+stack_rabbit_cluster_members() {
+	local n
+	for n in $STACK_RABBIT_CLUSTER_NODES; do
+		stack__alive "$STACK_DIR/pids/rabbit-$n.pid" >/dev/null || continue
+		stack_rabbit_cluster_ctl "$n" list_queues -p oms name online \
+			--formatter=json 2>/dev/null |
+			jq -r --arg q "${1:?stack_rabbit_cluster_members QUEUE}" \
+				'.[] | select(.name == $q) | .online | length'
+		return
+	done
+	return 1
+}
+
+# stack_rabbit_cluster_node_of PORT: the node (c1..c3) whose AMQP port is PORT.
+stack_rabbit_cluster_node_of() {
+	local n
+	for n in $STACK_RABBIT_CLUSTER_NODES; do
+		[ "$(stack__rabbit_cluster_var "$n" AMQP)" = "$1" ] && { echo "$n"; return 0; }
+	done
+	stack__err "no node with AMQP port $1"
+}
+
+# stack_rabbit_cluster_kill NODE: kill -9 NODE (by its pid file).
+stack_rabbit_cluster_kill() {
+	local n=${1:?stack_rabbit_cluster_kill NODE} pid
+	pid=$(stack__alive "$STACK_DIR/pids/rabbit-$n.pid") ||
+		stack__err "rabbitmq node $n is not running" || return 1
+	kill -KILL "$pid" && stack__wait_gone "$pid" 50 || return 1
+	rm -f "$STACK_DIR/pids/rabbit-$n.pid" "$STACK_DIR/pids/rabbit-$n.start"
+}
+
+# stack_stop_rabbit_cluster: stop the nodes (SIGTERM), their launchers, then
+# the shared epmd; check none is left.
+stack_stop_rabbit_cluster() {
+	local n d pid ours='' rc=0
+	stack__need_dir || return 1
+	stack__rabbit_cluster_load || return 0
+	for n in $STACK_RABBIT_CLUSTER_NODES; do
+		pid=$(stack__alive "$STACK_DIR/pids/rabbit-$n.pid") && ours="$ours $pid"
+		stack_stop_pidfile "$STACK_DIR/pids/rabbit-$n.pid" || rc=1
+		d=$STACK_DIR/rabbit-$n
+		if [ -s "$d/launcher.pid" ]; then
+			pid=$(cat "$d/launcher.pid")
+			ours="$ours $pid"
+			if ! stack__wait_gone "$pid" 50; then
+				kill -TERM "$pid" 2>/dev/null
+				stack__wait_gone "$pid" 50 || rc=1
+			fi
+			rm -f "$d/launcher.pid"
+		fi
+	done
+	ERL_EPMD_ADDRESS=127.0.0.1 epmd -port "$STACK_RC_EPMD" -kill >/dev/null 2>&1
+	pid=$(stack__listener_pid "$STACK_RC_EPMD")
+	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = epmd ] &&
+		[ ! -s "$STACK_DIR/pids/rabbit-cluster-epmd.pid" ]; then
+		stack__record rabbit-cluster-epmd "$pid"
+	fi
+	pid=$(stack__alive "$STACK_DIR/pids/rabbit-cluster-epmd.pid") && ours="$ours $pid"
+	stack_stop_pidfile "$STACK_DIR/pids/rabbit-cluster-epmd.pid" 5 || rc=1
+	for pid in $ours; do
+		if stack__running "$pid"; then
+			stack__err "pid $pid (a cluster node or its epmd) still runs after the stop"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+# stack_redis_ha_start NAME: start data node NAME (r1..r3) again, on its port,
+# data and config (which Sentinel may have rewritten: it rejoins as a
+# replica); waits for PONG.
+stack_redis_ha_start() {
+	local n=${1:?stack_redis_ha_start NAME} d
+	d=$STACK_DIR/redis-ha/$n
+	stack__alive "$STACK_DIR/pids/redis-$n.pid" >/dev/null &&
+		{ stack__err "redis-$n already runs"; return 1; }
+	rm -f "$STACK_DIR/pids/redis-$n.pid"
+	redis-server "$d/redis.conf" </dev/null >>"$d/start.log" 2>&1 ||
+		stack__err "redis-$n failed to start" || return 1
+	stack_retry 10 test -s "$STACK_DIR/pids/redis-$n.pid" &&
+		stack__record "redis-$n" "$(cat "$STACK_DIR/pids/redis-$n.pid")" &&
+		stack_retry 10 sh -c "[ \"\$(REDISCLI_AUTH=\$1 redis-cli -p $(stack__redis_ha_port "$n") --user omsctl ping 2>/dev/null)\" = PONG ]" \
+			sh "$(stack_secret redis-omsctl)"
+}
+
+# stack_redis_ha_synced: true when the master the Sentinels name has both
+# replicas online.
+stack_redis_ha_synced() {
+	local port
+	port=$(stack_sentinel_master_port 2>/dev/null) && stack__redis_ha_synced "$port"
+}
+
+# stack_rabbit_cluster_start NODE: start NODE (c1..c3) again on its ports and
+# data; it rejoins the cluster. Waits for its boot.
+stack_rabbit_cluster_start() {
+	local n=${1:?stack_rabbit_cluster_start NODE}
+	stack__need_dir && stack__rabbit_cluster_load || return 1
+	stack__alive "$STACK_DIR/pids/rabbit-$n.pid" >/dev/null &&
+		{ stack__err "rabbitmq node $n already runs"; return 1; }
+	stack__rabbit_cluster_boot "$n" &&
+		stack__rabbit_cluster_wait "$n" $(($(stack__now_ms) + STACK_RABBIT_START_TIMEOUT * 1000))
+}
+
+# stack_rabbit_cluster_leader QUEUE: the node (c1..c3) holding QUEUE's leader.
+stack_rabbit_cluster_leader() {
+	local n leader m
+	for n in $STACK_RABBIT_CLUSTER_NODES; do
+		stack__alive "$STACK_DIR/pids/rabbit-$n.pid" >/dev/null || continue
+		leader=$(stack_rabbit_cluster_ctl "$n" list_queues -q -p oms name leader 2>/dev/null |
+			awk -v q="${1:?stack_rabbit_cluster_leader QUEUE}" '$1 == q { print $2 }')
+		for m in $STACK_RABBIT_CLUSTER_NODES; do
+			[ "$(stack__rabbit_cluster_var "$m" NAME)" = "$leader" ] && { echo "$m"; return 0; }
+		done
+		break
+	done
+	stack__err "no leader found for $1"
+}

@@ -26,6 +26,7 @@ static const char *const names[] = {
 	"WORKER_INFLIGHT", "PAYMENT_URL", "SHIPPING_URL", "PROVIDER_TIMEOUT_MS",
 	"PROVIDER_CA_FILE", "PAYMENT_TOKEN", "SHIPPING_TOKEN",
 	"PROVIDER_SIM_LISTEN", "PROVIDER_SIM_JITTER_PCT",
+	"REDIS_MIN_REPLICAS", "REDIS_WAIT_MS",
 };
 
 static struct oms_config	 cfg;
@@ -127,6 +128,8 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cfg.max_body_bytes, 65536);
 	ck_assert_int_eq(cfg.stop_timeout_ms, 8000);
 	ck_assert(strstr(cfg.redis_functions, "/oms.lua") != NULL);
+	ck_assert_int_eq(cfg.redis_min_replicas, 0);
+	ck_assert_int_eq(cfg.redis_wait_ms, 1000);
 }
 END_TEST
 
@@ -317,10 +320,27 @@ START_TEST(test_bad_urls)
 	env_rejects("AMQP_URL", "redis://h",
 	    "OMS_AMQP_URL: scheme must be one of: amqp");
 	env_rejects("REDIS_URL", "amqp://h",
-	    "OMS_REDIS_URL: scheme must be one of: redis unix");
+	    "OMS_REDIS_URL: scheme must be one of: redis unix redis-sentinel");
 	env_rejects("REDIS_URL", "redis://h:0",
 	    "OMS_REDIS_URL: port must be a number in 1..65535");
+	env_rejects("REDIS_URL", "redis-sentinel://s1,s2",
+	    "OMS_REDIS_URL: redis-sentinel URL needs /master-name");
+	env_rejects("REDIS_MIN_REPLICAS", "17",
+	    "OMS_REDIS_MIN_REPLICAS: must be an integer in 0..16");
 	ck_assert_str_eq(cfg.redis_url, "redis://127.0.0.1:6379/0");
+}
+END_TEST
+
+START_TEST(test_cluster_urls)
+{
+	setenv("OMS_REDIS_URL", "redis-sentinel://u@s1:26379,s2:26380/oms", 1);
+	setenv("OMS_AMQP_URL", "amqp://u@h1:5672,h2:5673,h3/oms", 1);
+	setenv("OMS_REDIS_MIN_REPLICAS", "1", 1);
+	ck_assert_msg(cfg_load_env(&cfg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(cfg.redis_url, "redis-sentinel://u@s1:26379,"
+	    "s2:26380/oms");
+	ck_assert_str_eq(cfg.amqp_url, "amqp://u@h1:5672,h2:5673,h3/oms");
+	ck_assert_int_eq(cfg.redis_min_replicas, 1);
 }
 END_TEST
 
@@ -530,6 +550,7 @@ cfg_suite(void)
 	ADD("ranges", test_ranges);
 	ADD("bad_enums", test_bad_enums);
 	ADD("bad_urls", test_bad_urls);
+	ADD("cluster_urls", test_cluster_urls);
 	ADD("non_secret_file_ignored", test_non_secret_file_ignored);
 	ADD_LOOP("errors_hide_secrets", test_errors_hide_secrets, leaky);
 	ADD("file_errors_hide_secrets", test_file_errors_hide_secrets);

@@ -1,5 +1,6 @@
 /*
- * Unit tests for lib/url.c: the amqp, redis and unix forms, defaults,
+ * Unit tests for lib/url.c: the amqp, redis, unix and redis-sentinel
+ * forms, lists of hosts, defaults,
  * percent-decoding, rejected inputs (with errors that never quote the
  * password) and url_redact().
  */
@@ -309,6 +310,13 @@ START_TEST(test_redact)
 	    "redis://:***@h/0");
 	ck_assert_str_eq(url_redact("unix://u:secret@/run/r.sock?db=1", buf,
 	    sizeof(buf)), "unix://u:***@/run/r.sock?db=1");
+	ck_assert_str_eq(url_redact("amqp://u:secret@h1:5672,h2:5673/oms", buf,
+	    sizeof(buf)), "amqp://u:***@h1:5672,h2:5673/oms");
+	ck_assert_str_eq(url_redact("redis-sentinel://u:secret@s1:26379,"
+	    "s2/oms?db=1", buf, sizeof(buf)),
+	    "redis-sentinel://u:***@s1:26379,s2/oms?db=1");
+	ck_assert_str_eq(url_redact("amqp://h1:5672,h2:5673/oms", buf,
+	    sizeof(buf)), "amqp://h1:5672,h2:5673/oms");
 	ck_assert_ptr_eq(url_redact("x", buf, sizeof(buf)), buf);
 }
 END_TEST
@@ -359,6 +367,75 @@ START_TEST(test_redact_truncates)
 }
 END_TEST
 
+START_TEST(test_amqp_hosts)
+{
+	parse_ok("amqp://u@h1:5673,h2,[::1]:5674/oms");
+	ck_assert_uint_eq(u.nhosts, 3);
+	ck_assert_str_eq(u.hosts[0].host, "h1");
+	ck_assert_int_eq(u.hosts[0].port, 5673);
+	ck_assert_str_eq(u.hosts[1].host, "h2");
+	ck_assert_int_eq(u.hosts[1].port, 5672);
+	ck_assert_str_eq(u.hosts[2].host, "::1");
+	ck_assert_int_eq(u.hosts[2].port, 5674);
+	ck_assert_str_eq(u.host, "h1");
+	ck_assert_int_eq(u.port, 5673);
+	ck_assert_str_eq(u.user, "u");
+	ck_assert_str_eq(u.path, "oms");
+	url_clear(&u);
+	parse_ok("amqp://h");
+	ck_assert_uint_eq(u.nhosts, 1);
+	ck_assert_str_eq(u.hosts[0].host, "h");
+	ck_assert_int_eq(u.hosts[0].port, 5672);
+}
+END_TEST
+
+START_TEST(test_sentinel)
+{
+	parse_ok("redis-sentinel://oms-fcgi:pw@s1:26380,s2,s3:26381/mymaster"
+	    "?db=3");
+	ck_assert_str_eq(u.scheme, "redis-sentinel");
+	ck_assert_str_eq(u.user, "oms-fcgi");
+	ck_assert_str_eq(u.password, "pw");
+	ck_assert_uint_eq(u.nhosts, 3);
+	ck_assert_int_eq(u.hosts[0].port, 26380);
+	ck_assert_str_eq(u.hosts[1].host, "s2");
+	ck_assert_int_eq(u.hosts[1].port, 26379);
+	ck_assert_int_eq(u.hosts[2].port, 26381);
+	ck_assert_str_eq(u.path, "mymaster");
+	ck_assert_int_eq(u.db, 3);
+	url_clear(&u);
+	parse_ok("REDIS-SENTINEL://127.0.0.1/oms.main_1");
+	ck_assert_str_eq(u.path, "oms.main_1");
+	ck_assert_int_eq(u.db, 0);
+	ck_assert_int_eq(u.port, 26379);
+}
+END_TEST
+
+static const char *const bad_hosts[] = {
+	"redis://h1,h2/0",			/* one Redis, not a list */
+	"amqp://h1,,h2/oms",			/* an empty host */
+	"amqp://h1,/oms",
+	"amqp://h1:0,h2/oms",
+	"redis-sentinel://s1,s2",		/* no master name */
+	"redis-sentinel://s1/",
+	"redis-sentinel://s1/ma ster",
+	"redis-sentinel://s1/m%41",
+	"redis-sentinel://s1/m?db=x",
+	"redis-sentinel://s1/m?x=1",
+	"redis-sentinel://s1/m/0",
+	"amqp://a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q/oms",	/* 17 hosts */
+};
+
+START_TEST(test_bad_hosts)
+{
+	ck_assert_msg(url_parse(bad_hosts[_i], &u, err, sizeof(err)) ==
+	    OMS_EINVAL, "accepted %s", bad_hosts[_i]);
+	ck_assert_uint_eq(u.nhosts, 0);
+	ck_assert_ptr_null(u.hosts);
+	ck_assert_int_ne(err[0], '\0');
+}
+END_TEST
+
 static Suite *
 url_suite(void)
 {
@@ -384,6 +461,9 @@ url_suite(void)
 	ADD_LOOP("error_hides_password", test_error_hides_password,
 	    secret_urls);
 	ADD("clear", test_clear);
+	ADD("amqp_hosts", test_amqp_hosts);
+	ADD("sentinel", test_sentinel);
+	ADD_LOOP("bad_hosts", test_bad_hosts, bad_hosts);
 	ADD("redact", test_redact);
 	ADD("redact_unchanged", test_redact_unchanged);
 	ADD("redact_unencoded", test_redact_unencoded);
