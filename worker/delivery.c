@@ -299,6 +299,14 @@ delivery_apply(struct delivery *d)
 	enum oms_err rc;
 
 	rc = flow_apply(w, d->cmd, d->data, customer_id, &d->result);
+	/* With replicas (OMS_REDIS_MIN_REPLICAS), the write must reach them
+	 * before anyone hears of it: too few, and the delivery is not acked;
+	 * its redelivery re-applies as a no-op and waits again. */
+	if (rc == OMS_OK && (rc = store_wait_replicas(w->store,
+	    w->cfg->redis_min_replicas, w->cfg->redis_wait_ms)) != OMS_OK) {
+		json_object_put(d->result);
+		d->result = NULL;
+	}
 	if (rc != OMS_OK) {
 		delivery_redis_failed(d, rc, DELIVERY_APPLYING);
 		return;
