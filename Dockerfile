@@ -9,7 +9,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       autoconf automake make gcc libc6-dev pkg-config \
       libfcgi-dev librabbitmq-dev libjson-c-dev libhiredis-dev libssl-dev check \
-      libjemalloc-dev libmicrohttpd-dev \
+      libjemalloc-dev libmicrohttpd-dev libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -34,7 +34,7 @@ LABEL org.opencontainers.image.title="oms" \
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libfcgi0ldbl librabbitmq4 libjson-c5 libhiredis0.14 libssl3 libjemalloc2 \
-      libmicrohttpd12 libfcgi-bin openssl \
+      libmicrohttpd12 libcurl4 libfcgi-bin openssl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 oms \
  && useradd --system --uid 10001 --gid oms --home-dir /nonexistent \

@@ -104,7 +104,14 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	for (x = h->active; x != NULL; x = next) {
+		struct http_response r;
+
 		next = x->next;
+		memset(&r, 0, sizeof(r));
+		r.error = "abandoned: the client was closed";
+		r.retry_after_s = -1;
+		r.body = "";
+		x->done(x->arg, &r);
 		http_xfer_free(h, x);
 	}
 	while (h->nspare > 0)

@@ -29,7 +29,8 @@ struct http;
  * file of trusted certificates for https. TLS peer and host verification
  * are always on; only http and https are spoken; redirects are not
  * followed. The caller owns the result; free it with http_free, which
- * abandons the requests in flight without calling their callbacks. */
+ * abandons the requests in flight, calling each one's callback with status
+ * 0 (so that what they own is freed); a callback must not submit then. */
 struct http	*http_new(const char *ca_file);
 void		 http_free(struct http *h);
 
@@ -59,7 +60,7 @@ struct http_response {
 typedef void	(*http_done_fn)(void *arg, const struct http_response *r);
 
 /* Starts req. OMS_OK: done(arg, …) will be called exactly once, from a
- * later http_dispatch (or never, after http_free). OMS_EINVAL for a
+ * later http_dispatch or from http_free. OMS_EINVAL for a
  * request curl refuses (done is not called). */
 enum oms_err	 http_submit(struct http *h, const struct http_request *req,
 		    http_done_fn done, void *arg);

@@ -843,9 +843,11 @@ decide['orders.cancel'] = function(ctx, order, pending_text)
 	if set == nil then
 		-- canceled, shipped and delivered never become cancellable
 		if order.status == 'canceled' and order.cancelRequestedAt ~= nil then
-			-- the cancel oms-fcgi accepted, done by the ship step
-			return settled({ outcome = 'noop', message = 'the order is ' ..
-			    'already canceled (cancel requested before shipping)' })
+			-- the cancel oms-fcgi accepted, done by the ship step: a
+			-- recorded no-op (one per accepted cancel: oms-fcgi
+			-- publishes none once the order is canceled)
+			return { outcome = 'noop', message = 'the order is ' ..
+			    'already canceled (cancel requested before shipping)' }
 		end
 		if order.status == 'canceled' then
 			return settled(refuse('the order is already canceled'))

@@ -984,12 +984,14 @@ test_expect_success 'ship of a marked order, provider skipped: canceled by the s
 	ev ocr1 .detail | jq -r .message | grep -q "cancel requested before shipping"
 '
 
-test_expect_success 'the cancel that follows is a no-op answered "noop", not recorded' '
+test_expect_success 'the cancel that follows is a recorded no-op answered "noop"' '
 	n=$(nev ocr1) &&
 	apply orders.cancel xcr1 ocr1 "{}" "$CUSTOMER" &&
 	expect_res noop canceled canceled 3 "[]" &&
-	test_eq "$(res .recorded)" false &&
-	test_eq "$(nev ocr1)" "$n" &&
+	test_eq "$(res .recorded)" null &&
+	test_eq "$(nev ocr1)" "$((n + 1))" &&
+	test_eq "$(ev ocr1 .outcome)" noop &&
+	test_eq "$(R sismember oms:order:ocr1:applied xcr1)" 1 &&
 	test_eq "$(R lrange oms:reply:xcr1 0 0 | jq -r .outcome)" noop &&
 	apply orders.refund kcr1.pay.ship.refund ocr1 "{\"refundTransactionId\":\"rf_cr1\"}" &&
 	expect_res applied canceled canceled 4 "[]"

@@ -42,6 +42,11 @@ events() {
 	api_json '.items[] | "\(.type) \(.outcome)"'
 }
 
+# cancel_recorded ID: the customer's cancel has its event.
+cancel_recorded() {
+	events "$1" | grep -q "^orders.cancel "
+}
+
 # voided ID: the end state of the rule: canceled, refunded, the booked
 # shipment voided once, never shipped.
 voided() {
@@ -92,8 +97,10 @@ test_expect_success 'one process: the cancel waits behind the ship call; the shi
 	stack_start_worker OMS_WORKER_PROCESSES=1 OMS_SHIPPING_DELAY_MS=$SHIP_MS &&
 	cancel_during_ship &&
 	retry_until 30 voided "$id" &&
+	retry_until 10 cancel_recorded "$id" &&
 	events "$id" >ev.out &&
 	grep -qx "orders.ship canceled" ev.out &&
+	grep -qx "orders.cancel noop" ev.out &&
 	grep -qx "orders.void applied" ev.out &&
 	grep -qx "orders.refund applied" ev.out &&
 	! grep -q "orders.ship applied" ev.out &&

@@ -154,6 +154,17 @@ test_expect_success '200 orders with a 1 s payment and 2 processes ship in secon
 	test "$took" -le 30
 '
 
+test_expect_success 'a stop while a call is in flight requeues it; the next worker completes it: one charge' '
+	stack_provider_sim_set "{\"paymentDelayMs\":3000}" >/dev/null &&
+	id=$(create) &&
+	retry_until 20 eval "test \"\$(stack_provider_sim_get /_sim/stats | jq .waiting)\" -ge 1" &&
+	stack_stop_worker &&
+	status_is "$id" created &&
+	stack_start_worker OMS_WORKER_PROCESSES=1 &&
+	retry_until 30 status_is "$id" shipped &&
+	test_eq "$(records charges "$id")" 1
+'
+
 test_expect_success 'no sanitizer report, no crashed worker' '
 	! grep -Eq "killed by signal" "$STACK_DIR/oms-worker.log" &&
 	stack_stop_worker && stack_stop_fcgi &&

@@ -60,6 +60,7 @@ test_expect_success 'depends_on waits for healthy services (the init step: compl
 	nginx oms-fcgi service_healthy
 	oms-fcgi rabbitmq service_healthy
 	oms-fcgi redis service_healthy
+	oms-worker oms-provider-sim service_healthy
 	oms-worker rabbitmq service_healthy
 	oms-worker redis service_healthy
 	rabbitmq oms-init service_completed_successfully
@@ -102,8 +103,8 @@ test_expect_success 'scripts/up settings: run lib-stack.sh start functions with 
 		stack_secrets &&
 		STACK_AMQP_URL=amqp://127.0.0.1:5672/oms &&
 		STACK_REDIS_URL=redis://127.0.0.1:6379/0 &&
-		stack_start_fcgi && stack_start_worker &&
-		stack_start_provider_sim && stack_stop_provider_sim
+		stack_start_fcgi && stack_start_provider_sim &&
+		stack_start_worker && stack_stop_provider_sim
 	) &&
 	test -s "$STUB/oms-fcgi.env" && test -s "$STUB/oms-worker.env" &&
 	test -s "$STUB/oms-provider-sim.env"
@@ -137,6 +138,10 @@ compare() {
 			    { echo "$svc: secret ${val##*/} not granted" >&2; rc=1; } ;;
 		OMS_REDIS_FUNCTIONS)
 			test_eq "${cval##*/}" "${val##*/}" "$name" || rc=1 ;;
+		OMS_PAYMENT_URL | OMS_SHIPPING_URL)
+			# the simulator, by its address on each side
+			test_match "$val" "^http://127.0.0.1:[0-9]+$" || rc=1
+			test_match "$cval" "oms-provider-sim:8090" || rc=1 ;;
 		*)	test_eq "$cval" "$val" "$name" || rc=1 ;;
 		esac
 	done < <(grep "^OMS_" "$STUB/$svc.env" | grep -Ev "^OMS_(SRC|BUILD)DIR=")

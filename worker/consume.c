@@ -73,9 +73,11 @@ worker_drained(const struct worker *w)
 static void
 worker_close(struct worker *w)
 {
+	/* the calls still in flight complete as abandoned first: their
+	 * deliveries (requeued on the stop) are freed by the completion */
+	http_free(w->http);
 	delivery_free_all(w);
 	provider_free(w->provider);
-	http_free(w->http);
 	mq_free(w->publisher);
 	mq_free(w->consumer);
 	store_free(w->store);

@@ -139,28 +139,30 @@ provider_order_json(struct json_object *order, const char *name)
 	return out;
 }
 
-/* The order's total in minor units, -1 when the order is unpriced. */
+/* The order's total in minor units, -1 when the order is unpriced (no
+ * currency). oms_get answers it as a JSON integer, or as the hash's
+ * decimal text. */
 static long long
 provider_amount(struct json_object *order)
 {
-	const char *c = json_get_str(order, "currency"), *t;
-	struct json_object *tv = NULL;
+	const char *c = json_get_str(order, "currency");
+	struct json_object *v = NULL;
+	const char *t;
 	char *end;
-	long long v;
+	long long n;
 
 	if (c == NULL || *c == '\0' ||
-	    !json_object_object_get_ex(order, "total", &tv) || tv == NULL)
+	    !json_object_object_get_ex(order, "total", &v) || v == NULL)
 		return -1;
-	/* oms_get answers the amounts as JSON integers (redis/oms.lua) */
-	if (json_object_is_type(tv, json_type_int)) {
-		v = json_object_get_int64(tv);
-		return v >= 0 ? v : -1;
+	if (json_object_is_type(v, json_type_int)) {
+		n = (long long)json_object_get_int64(v);
+		return n >= 0 ? n : -1;
 	}
-	if (!json_object_is_type(tv, json_type_string) ||
-	    *(t = json_object_get_string(tv)) == '\0')
+	if (!json_object_is_type(v, json_type_string))
 		return -1;
-	v = strtoll(t, &end, 10);
-	return *end == '\0' && v >= 0 ? v : -1;
+	t = json_object_get_string(v);
+	n = strtoll(t, &end, 10);
+	return *t != '\0' && *end == '\0' && n >= 0 ? n : -1;
 }
 
 /* The request body of c (owned), and its path (owned) under the base. */
