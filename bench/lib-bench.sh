@@ -59,12 +59,14 @@ bench_build() {
 	}
 }
 
-# bench_build_ceiling OUT: compile bench/ceiling.c with lib/prefork.c.
+# bench_build_ceiling OUT: compile bench/ceiling.c with lib/prefork.c (and
+# what it calls).
 bench_build_ceiling() {
 	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra \
 		-I"$OMS_SRCDIR/lib" -I"$OMS_BUILDDIR" -include "$OMS_BUILDDIR/config.h" \
 		-o "$1" "$BENCH_DIR/ceiling.c" "$OMS_SRCDIR/lib/prefork.c" \
-		"$OMS_SRCDIR/lib/log.c" "$OMS_SRCDIR/lib/xmalloc.c" -lfcgi
+		"$OMS_SRCDIR/lib/log.c" "$OMS_SRCDIR/lib/xmalloc.c" \
+		"$OMS_SRCDIR/lib/coverage.c" -lfcgi
 }
 
 # bench_tmp: a short temporary directory (unix socket paths) removed at exit
