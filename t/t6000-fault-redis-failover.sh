@@ -60,9 +60,15 @@ test_expect_success 'writes wait for a replica: with both replicas stopped, crea
 	api_expect 202 customer POST /orders "$BODY" "Idempotency-Key: t6000-stopped"
 '
 
-test_expect_success 'kill -9 of the primary under load: every create gets its 2xx again' '
+# start_loader: the creates' loop in the background (loader: its pid),
+# outside a test body: a body is one &&-chain.
+start_loader() {
 	orders_post_loop 12 posts.log t6000 "$BODY" &
-	loader=$! &&
+	loader=$!
+}
+
+test_expect_success 'kill -9 of the primary under load: every create gets its 2xx again' '
+	start_loader &&
 	stack_retry 10 test -s posts.log &&
 	sleep 3 &&
 	old=$(stack_sentinel_master_port) &&
@@ -98,8 +104,8 @@ test_expect_success 'no retry made a second order: one order id per Idempotency-
 '
 
 test_expect_success 'no acknowledged order is lost: each one is shipped on the new master' '
-	retry_until 90 all_shipped ids ||
-	    { echo "shipped $(shipped_count ids) of $(wc -l <ids)"; return 1; }
+	{ retry_until 90 all_shipped ids ||
+	    { echo "shipped $(shipped_count ids) of $(wc -l <ids)"; false; }; }
 '
 
 test_expect_success 'the daemons reconnected through the Sentinels' '

@@ -44,9 +44,15 @@ test_expect_success 'start a 3-node RabbitMQ cluster; the daemons on its three h
 	publisher_node >before
 '
 
-test_expect_success 'kill -9 of the node the publisher is on, under load' '
+# start_loader: the creates' loop in the background (loader: its pid),
+# outside a test body: a body is one &&-chain.
+start_loader() {
 	orders_post_loop 10 posts.log t6001 "$BODY" &
-	loader=$! &&
+	loader=$!
+}
+
+test_expect_success 'kill -9 of the node the publisher is on, under load' '
+	start_loader &&
 	stack_retry 10 test -s posts.log &&
 	sleep 3 &&
 	victim=$(publisher_node) &&
@@ -67,8 +73,8 @@ test_expect_success 'every create got its 2xx (others 503 only), one order per k
 [ -s figures ] && while read -r line; do say "$line"; done <figures
 
 test_expect_success 'no 202 is lost: every order is shipped by the workers' '
-	retry_until 90 all_shipped ids ||
-	    { echo "shipped $(shipped_count ids) of $(wc -l <ids)"; return 1; }
+	{ retry_until 90 all_shipped ids ||
+	    { echo "shipped $(shipped_count ids) of $(wc -l <ids)"; false; }; }
 '
 
 test_expect_success 'the quorum queue kept a majority: 2 of 3 members online' '
