@@ -140,6 +140,11 @@ handle_metrics(struct app *app, struct http_req *req,
 	metrics_from_hash(app, buf, size, &len, "oms:metrics:worker",
 	    "oms_worker_events_total", "Worker events: dead-lettered "
 	    "messages, redeliveries.", "event", NULL);
+	metrics_from_hash(app, buf, size, &len, "oms:metrics:webhooks",
+	    "oms_webhook_deliveries_total", "Webhook delivery attempts by "
+	    "outcome (delivered, retried, failed), and subscriptions disabled.",
+	    "outcome", NULL);
+	webhooks_metrics(app, buf, size, &len);
 	n = snprintf(buf + len, size - len, "# HELP oms_queue_messages "
 	    "Messages ready in a queue.\n# TYPE oms_queue_messages gauge\n"
 	    "# HELP oms_queue_consumers Consumers of a queue.\n"

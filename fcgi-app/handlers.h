@@ -31,4 +31,8 @@ handler_fn	handle_webhook_rotate;
 handler_fn	handle_webhook_deliveries;
 handler_fn	handle_webhook_redeliver;
 
+/* Appends oms_webhook_backlog{subscription} (pending deliveries) to the
+ * metrics text in buf (size bytes, *len used). */
+void	webhooks_metrics(struct app *app, char *buf, size_t size, size_t *len);
+
 #endif

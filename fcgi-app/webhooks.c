@@ -439,3 +439,41 @@ handle_webhook_redeliver(struct app *app, struct http_req *req,
 	http_respond_json(req, 202, loc, out);
 	json_object_put(out);
 }
+
+void
+webhooks_metrics(struct app *app, char *buf, size_t size, size_t *len)
+{
+	struct store_reply *ids = NULL, **cards = NULL;
+	const char **args = NULL;
+	int k;
+
+	k = snprintf(buf + *len, size - *len, "# HELP oms_webhook_backlog "
+	    "Deliveries not yet settled, per subscription.\n"
+	    "# TYPE oms_webhook_backlog gauge\n");
+	if (k > 0 && (size_t)k < size - *len)
+		*len += (size_t)k;
+	if (store_cmd(app->store, &ids, "ZRANGE oms:webhook:subs 0 -1") !=
+	    OMS_OK)
+		return;
+	if (ids->type != STORE_ARRAY || ids->nelem == 0 ||
+	    (args = calloc(ids->nelem, sizeof(*args))) == NULL ||
+	    (cards = calloc(ids->nelem, sizeof(*cards))) == NULL)
+		goto done;
+	for (size_t i = 0; i < ids->nelem; i++)
+		args[i] = ids->elem[i]->str;
+	if (store_pipeline(app->store, "SCARD oms:webhook:pending:%s", args,
+	    ids->nelem, cards) != OMS_OK)
+		goto done;
+	for (size_t i = 0; i < ids->nelem; i++) {
+		k = snprintf(buf + *len, size - *len, "oms_webhook_backlog{"
+		    "subscription=\"%s\"} %lld\n", args[i],
+		    cards[i]->type == STORE_INTEGER ? cards[i]->integer : 0);
+		if (k > 0 && (size_t)k < size - *len)
+			*len += (size_t)k;
+		store_reply_free(cards[i]);
+	}
+done:
+	free(args);
+	free(cards);
+	store_reply_free(ids);
+}

@@ -346,7 +346,8 @@ webhook_store_delete(struct store *st, const char *id)
 	if (store_cmd(st, &r, "ZREM oms:webhook:subs %s", id) != OMS_OK)
 		return OMS_EUNAVAIL;
 	store_reply_free(r);
-	if (store_cmd(st, &r, "DEL oms:webhook:log:%s", id) != OMS_OK)
+	if (store_cmd(st, &r, "DEL oms:webhook:log:%s oms:webhook:health:%s "
+	    "oms:webhook:pending:%s", id, id, id) != OMS_OK)
 		return OMS_EUNAVAIL;
 	store_reply_free(r);
 	return OMS_OK;

@@ -10,7 +10,8 @@
  *      which dedupes by commandId, checks the transition, writes the
  *      order, its events, the indexes and the reply, and returns the
  *      follow-up commands
- *   -> publish the follow-ups (worker_apply), and once the broker confirmed
+ *   -> build the order event (worker/events.c) and publish it to oms.events
+ *      with the follow-ups (worker_apply), and once the broker confirmed
  *      them, ack (worker_settle). With a prefetch above 1 a process takes a
  *      batch of deliveries: it applies them one after the other in queue
  *      order, publishing their follow-ups as it goes, then waits once for
@@ -340,6 +341,7 @@ flow_follow_ups(struct worker *w, struct json_object *result,
 	struct json_object *list = json_get_arr(result, "followUps");
 	size_t n = list != NULL ? json_object_array_length(list) : 0;
 
+	(void)worker_event_publish(w, result, correlation_id);	/* webhooks */
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *f = json_object_array_get_idx(list, i);
 		const char *type = json_get_str(f, "type");
@@ -478,6 +480,10 @@ worker_apply(struct worker *w, const struct mq_delivery *d,
 	if (fault_value("exit-after-apply") && !d->redelivered) {
 		log_warnx("fault injection: exiting after apply");
 		coverage_exit(3);
+	}
+	if (worker_event_attach(w, result) != OMS_OK) {	/* webhooks */
+		mq_reject(w->consumer, d->tag, 1);
+		goto done;
 	}
 	flow_follow_ups(w, result, cmd, d->correlation_id);
 	p->d = d;

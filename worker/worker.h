@@ -50,6 +50,17 @@ int	worker_apply(struct worker *w, const struct mq_delivery *d,
  * Frees what p owns. */
 void	worker_settle(struct worker *w, struct worker_pending *p, size_t n);
 
+/* events.c. After the apply: builds the order event of result (borrowed;
+ * oms_apply's reply) and adds it to result as member "event"; nothing when
+ * the call is no event. Retries the Redis read until it works; OMS_EUNAVAIL
+ * only on a stop request (then requeue the delivery). */
+enum oms_err worker_event_attach(struct worker *w, struct json_object *result);
+
+/* Publishes result's "event" (if any) to oms.events without waiting for
+ * the confirm: it joins the window of the follow-ups (worker_settle). */
+enum oms_err worker_event_publish(struct worker *w, struct json_object *result,
+	    const char *correlation_id);
+
 /* Loads the Function library into Redis (FUNCTION LOAD REPLACE). */
 enum oms_err worker_load_functions(struct worker *w);
 
