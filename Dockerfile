@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# oms — one image for oms-fcgi, oms-worker, omsctl and the Compose init step
+# oms — one image for oms-fcgi, oms-worker, oms-notify, omsctl and the Compose init step
 # (compose/init). Build: docker build -t oms . (docker-compose.yml does).
 
 # ---------------------------------------------------------------- build

@@ -347,7 +347,8 @@ webhook_store_delete(struct store *st, const char *id)
 		return OMS_EUNAVAIL;
 	store_reply_free(r);
 	if (store_cmd(st, &r, "DEL oms:webhook:log:%s oms:webhook:health:%s "
-	    "oms:webhook:pending:%s", id, id, id) != OMS_OK)
+	    "oms:webhook:pending:%s oms:webhook:due:%s", id, id, id, id) !=
+	    OMS_OK)
 		return OMS_EUNAVAIL;
 	store_reply_free(r);
 	return OMS_OK;
@@ -460,7 +461,7 @@ webhook_store_redeliver(struct store *st, const char *id,
 	    event_id) != OMS_OK)
 		return OMS_EUNAVAIL;
 	store_reply_free(r);
-	if (store_cmd(st, &r, "ZADD oms:webhook:due %s %s/%s", now, id,
+	if (store_cmd(st, &r, "ZADD oms:webhook:due:%s %s %s", id, now,
 	    event_id) != OMS_OK)
 		return OMS_EUNAVAIL;
 	store_reply_free(r);

@@ -75,7 +75,7 @@ void		webhook_store_secrets(struct json_object *rec, long long now_ms,
  *   oms:webhook:dlv:<subId>:<eventId>  hash: state (pending|delivered|
  *                                      failed), type, attempts, firstAt,
  *                                      nextAt (Unix ms)
- *   oms:webhook:due                    zset "<subId>/<eventId>" by due ms
+ *   oms:webhook:due:<subId>            zset of eventIds by due ms
  *   oms:webhook:pending:<subId>        set of eventIds not yet settled
  *   oms:webhook:log:<subId>            list: the recent attempts (JSON),
  *                                      newest first

@@ -1,7 +1,7 @@
 /*
  * deliver.c — one delivery: claimed, POSTed, settled.
  *
- *   due (oms:webhook:due, score <= now)
+ *   due (oms:webhook:due:<subId>, score <= now)
  *   -> claimed: one script moves its score to now + lease, so no other
  *      process takes it while it is in flight, and a process killed with
  *      it in flight loses nothing: the lease runs out and it is due again
@@ -36,7 +36,7 @@
 
 #define DELIVER_BATCH		64
 #define DELIVER_LEASE_EXTRA_MS	5000
-#define DELIVER_BUSY_MS		1000	/* at the cap: look again then */
+#define DELIVER_BUSY_MS		200	/* at the cap: look again then */
 #define DELIVER_DISABLED_MS	60000	/* disabled: look again then */
 
 struct delivery {
@@ -50,32 +50,51 @@ struct delivery {
 	struct delivery	*next;
 };
 
+/*
+ * Claims up to ARGV[3] due deliveries: for each subscription named in the
+ * pairs (sid, n in flight in this process) from ARGV[5], in the order
+ * given, at most ARGV[4] - n of its due ones (oms:webhook:due:<sid>, the
+ * oldest first). A claimed one's score becomes the lease's end (ARGV[2]).
+ * One due set per subscription: a long backlog of one never hides the
+ * others' deliveries, and a subscription at its cap costs nothing.
+ */
 static const char deliver_claim_script[] =
-    "local m = redis.call('ZRANGEBYSCORE', 'oms:webhook:due', '-inf',\n"
-    "    ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))\n"
-    "for _, v in ipairs(m) do\n"
-    "  redis.call('ZADD', 'oms:webhook:due', 'XX', ARGV[2], v)\n"
+    "local now, lease = ARGV[1], ARGV[2]\n"
+    "local max, cap = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+    "local out = {}\n"
+    "for i = 5, #ARGV - 1, 2 do\n"
+    "  local room = math.min(cap - tonumber(ARGV[i + 1]), max - #out)\n"
+    "  if room > 0 then\n"
+    "    local k = 'oms:webhook:due:' .. ARGV[i]\n"
+    "    local m = redis.call('ZRANGEBYSCORE', k, '-inf', now,\n"
+    "        'LIMIT', 0, room)\n"
+    "    for _, e in ipairs(m) do\n"
+    "      redis.call('ZADD', k, 'XX', lease, e)\n"
+    "      out[#out + 1] = ARGV[i] .. '/' .. e\n"
+    "    end\n"
+    "  end\n"
+    "  if #out >= max then break end\n"
     "end\n"
-    "return m\n";
+    "return out\n";
 
 /* ARGV: sid, eid, state (pending|delivered|failed), attempts, next due ms,
  * the log entry, the metric field, now ms. */
 static const char deliver_settle_script[] =
     "local sid, eid, state = ARGV[1], ARGV[2], ARGV[3]\n"
     "local k = 'oms:webhook:dlv:' .. sid .. ':' .. eid\n"
-    "local member = sid .. '/' .. eid\n"
+    "local due = 'oms:webhook:due:' .. sid\n"
     "if redis.call('EXISTS', 'oms:webhook:sub:' .. sid) == 0 or\n"
     "    redis.call('EXISTS', k) == 0 then\n"
-    "  redis.call('ZREM', 'oms:webhook:due', member)\n"
+    "  redis.call('ZREM', due, eid)\n"
     "  redis.call('SREM', 'oms:webhook:pending:' .. sid, eid)\n"
     "  return 0\n"
     "end\n"
     "redis.call('HSET', k, 'state', state, 'attempts', ARGV[4],\n"
     "    'nextAt', ARGV[5])\n"
     "if state == 'pending' then\n"
-    "  redis.call('ZADD', 'oms:webhook:due', 'XX', ARGV[5], member)\n"
+    "  redis.call('ZADD', due, 'XX', ARGV[5], eid)\n"
     "else\n"
-    "  redis.call('ZREM', 'oms:webhook:due', member)\n"
+    "  redis.call('ZREM', due, eid)\n"
     "  redis.call('SREM', 'oms:webhook:pending:' .. sid, eid)\n"
     "end\n"
     "if state == 'delivered' then\n"
@@ -113,14 +132,15 @@ deliver_eval(struct notify *n, const char *script, const char **args,
 	return r;
 }
 
-/* Moves member's due time to due_ms (only while it is due). */
+/* Moves the due time of sid's eid to due_ms (only while it is due). */
 static void
-deliver_postpone(struct notify *n, const char *member, long long due_ms)
+deliver_postpone(struct notify *n, const char *sid, const char *eid,
+    long long due_ms)
 {
 	struct store_reply *r;
 
-	if (store_cmd(n->store, &r, "ZADD oms:webhook:due XX %lld %s", due_ms,
-	    member) == OMS_OK)
+	if (store_cmd(n->store, &r, "ZADD oms:webhook:due:%s XX %lld %s", sid,
+	    due_ms, eid) == OMS_OK)
 		store_reply_free(r);
 }
 
@@ -130,7 +150,7 @@ deliver_drop(struct notify *n, const char *sid, const char *eid)
 {
 	struct store_reply *r;
 
-	if (store_cmd(n->store, &r, "ZREM oms:webhook:due %s/%s", sid, eid) ==
+	if (store_cmd(n->store, &r, "ZREM oms:webhook:due:%s %s", sid, eid) ==
 	    OMS_OK)
 		store_reply_free(r);
 	if (store_cmd(n->store, &r, "DEL oms:webhook:dlv:%s:%s", sid, eid) ==
@@ -277,8 +297,7 @@ deliver_start(struct notify *n, const char *member, long long now)
 
 	if (slash == NULL || slash - member != UUID_STR_LEN ||
 	    strlen(slash + 1) >= sizeof(dv->eid)) {
-		log_warnx("dropping a malformed due entry");
-		deliver_postpone(n, member, now + 86400000LL);
+		log_warnx("a malformed due entry");	/* the script's own */
 		return;
 	}
 	dv = xcalloc(1, sizeof(*dv));
@@ -293,11 +312,11 @@ deliver_start(struct notify *n, const char *member, long long now)
 	}
 	s = json_get_str(rec, "enabled");
 	if (s == NULL || strcmp(s, "1") != 0) {
-		deliver_postpone(n, member, now + DELIVER_DISABLED_MS);
+		deliver_postpone(n, dv->sid, dv->eid, now + DELIVER_DISABLED_MS);
 		goto fail;
 	}
 	if (deliver_inflight_of(n, dv->sid) >= n->nc->inflight_per_sub) {
-		deliver_postpone(n, member, now + DELIVER_BUSY_MS);
+		deliver_postpone(n, dv->sid, dv->eid, now + DELIVER_BUSY_MS);
 		goto fail;
 	}
 	if (store_cmd(n->store, &h, "HGETALL oms:webhook:dlv:%s:%s", dv->sid,
@@ -379,31 +398,72 @@ fail:
 void
 notify_claim(struct notify *n)
 {
+	static size_t turn;	/* the subscription that goes first */
 	long long now = webhook_store_now_ms();
-	char snow[24], slease[24], smax[16];
-	const char *args[3];
-	struct store_reply *r;
-	size_t room;
+	char snow[24], slease[24], smax[16], scap[16];
+	char (*counts)[12] = NULL;
+	const char **argv = NULL;
+	size_t *lens = NULL, room, argc = 0, nsubs;
+	struct store_reply *r = NULL;
+	struct json_object *subs;
 
-	if (n->ninflight >= (size_t)n->nc->inflight_max)
+	if (n->ninflight >= (size_t)n->nc->inflight_max ||
+	    (subs = notify_subs(n, 0)) == NULL ||
+	    (nsubs = json_object_array_length(subs)) == 0)
 		return;
 	room = (size_t)n->nc->inflight_max - n->ninflight;
 	if (room > DELIVER_BATCH)
 		room = DELIVER_BATCH;
+	argv = calloc(7 + 2 * nsubs, sizeof(*argv));
+	lens = calloc(7 + 2 * nsubs, sizeof(*lens));
+	counts = calloc(nsubs, sizeof(*counts));
+	if (argv == NULL || lens == NULL || counts == NULL)
+		goto done;
 	snprintf(snow, sizeof(snow), "%lld", now);
 	snprintf(slease, sizeof(slease), "%lld", now + n->nc->timeout_ms +
 	    DELIVER_LEASE_EXTRA_MS);
 	snprintf(smax, sizeof(smax), "%zu", room);
-	args[0] = snow;
-	args[1] = slease;
-	args[2] = smax;
-	if ((r = deliver_eval(n, deliver_claim_script, args, 3)) == NULL)
-		return;
-	if (r->type == STORE_ARRAY && r->nelem > 0)
-		(void)notify_subs(n, 0);
-	for (size_t i = 0; r->type == STORE_ARRAY && i < r->nelem; i++)
+	snprintf(scap, sizeof(scap), "%d", n->nc->inflight_per_sub);
+	argv[argc++] = "EVAL";
+	argv[argc++] = deliver_claim_script;
+	argv[argc++] = "0";
+	argv[argc++] = snow;
+	argv[argc++] = slease;
+	argv[argc++] = smax;
+	argv[argc++] = scap;
+	/* the enabled subscriptions, from a turn that moves on each call so
+	 * that none is always served first */
+	turn++;
+	for (size_t k = 0; k < nsubs; k++) {
+		struct json_object *rec = json_object_array_get_idx(subs,
+		    (turn + k) % nsubs);
+		const char *id = json_get_str(rec, "id");
+		const char *en = json_get_str(rec, "enabled");
+
+		if (id == NULL || en == NULL || strcmp(en, "1") != 0)
+			continue;
+		snprintf(counts[k], sizeof(counts[k]), "%d",
+		    deliver_inflight_of(n, id));
+		argv[argc++] = id;
+		argv[argc++] = counts[k];
+	}
+	for (size_t i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	if (argc > 7 && store_cmdv(n->store, &r, (int)argc, argv, lens) !=
+	    OMS_OK)
+		goto done;
+	if (r != NULL && r->type == STORE_ERROR) {
+		log_warnx("claim script: %s", r->str);
+		goto done;
+	}
+	for (size_t i = 0; r != NULL && r->type == STORE_ARRAY && i < r->nelem;
+	    i++)
 		deliver_start(n, r->elem[i]->str, now);
+done:
 	store_reply_free(r);
+	free(argv);
+	free(lens);
+	free(counts);
 }
 
 void

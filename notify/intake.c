@@ -35,7 +35,7 @@ static const char intake_script[] =
     "        'firstAt', now, 'nextAt', now)\n"
     "    redis.call('EXPIRE', k, ttl)\n"
     "    redis.call('SADD', 'oms:webhook:pending:' .. sid, eid)\n"
-    "    redis.call('ZADD', 'oms:webhook:due', 'NX', now, sid .. '/' .. eid)\n"
+    "    redis.call('ZADD', 'oms:webhook:due:' .. sid, 'NX', now, eid)\n"
     "    added = added + 1\n"
     "  end\n"
     "end\n"

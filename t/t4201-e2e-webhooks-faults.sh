@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-test_description='webhooks under faults: a receiver failing for 30 s gets everything afterwards; kill -9 of oms-notify mid-delivery and of a worker after applying lose no event'
+test_description='webhooks under faults: a receiver failing for 30 s gets everything afterwards; a slow receiver does not delay a fast one; kill -9 of oms-notify mid-delivery and of a worker after applying lose no event'
 . "${OMS_SRCDIR:-$(dirname "$0")/..}/t/test-lib.sh"
 . "$OMS_SRCDIR/t/lib-stack.sh"
 . "$OMS_SRCDIR/t/lib-orders.sh"
@@ -66,6 +66,30 @@ test_expect_success 'a receiver answering 500 for 30 s, then 200, gets every eve
 	test "$(api_json "[.items[] | select(.state == \"retrying\" and .statusCode == 500 and .nextRetryAt != null)] | length")" -ge 9 &&
 	retry_until 10 eval "test \"\$(stack_redis_cli SCARD oms:webhook:pending:$sid)\" = 0" &&
 	api_expect 204 admin DELETE "/webhooks/$sid"
+'
+
+test_expect_success 'a slow receiver does not hold a fast one back (in-flight cap)' '
+	stack_stop_notify &&
+	stack_start_notify $NOTIFY_ENV OMS_WEBHOOK_INFLIGHT_PER_SUB=2 &&
+	receiver_start sloth --delay-ms=3000 &&
+	webhook_add sloth "[\"*\"]" >sloth.id &&
+	receiver_start quick &&
+	webhook_add quick "[\"*\"]" >quick.id &&
+	sleep 1.2 &&
+	for i in 1 2 3 4 5 6; do
+		api_expect 202 customer POST /orders "$BODY" &&
+		api_json .id >>cap.orders || return 1
+	done &&
+	while read -r id; do
+		retry_until 40 status_is "$id" shipped &&
+		order_events "$id" >>cap.events || return 1
+	done <cap.orders &&
+	retry_until 20 all_delivered quick cap.events &&
+	# 18 events, 2 x 2 in flight of 3 s each: sloth needs 15 s
+	test "$(wc -l <sloth.log)" -lt 18 &&
+	retry_until 60 all_delivered sloth cap.events &&
+	api_expect 204 admin DELETE "/webhooks/$(cat sloth.id)" &&
+	api_expect 204 admin DELETE "/webhooks/$(cat quick.id)"
 '
 
 test_expect_success 'kill -9 of the oms-notify processes mid-delivery loses nothing' '

@@ -40,7 +40,7 @@ test_expect_success 'docker-compose config -q accepts the file' '
 
 test_expect_success 'the services; every one has a healthcheck' '
 	test_eq "$(jq -r ".services | keys | sort | join(\" \")" compose.json)" \
-	    "nginx oms-fcgi oms-init oms-worker rabbitmq redis" &&
+	    "nginx oms-fcgi oms-init oms-notify oms-worker rabbitmq redis" &&
 	test_eq "$(jq -r "[.services[] | select(.healthcheck.test == null)] | length" compose.json)" 0
 '
 
@@ -52,6 +52,8 @@ test_expect_success 'depends_on waits for healthy services (the init step: compl
 	nginx oms-fcgi service_healthy
 	oms-fcgi rabbitmq service_healthy
 	oms-fcgi redis service_healthy
+	oms-notify rabbitmq service_healthy
+	oms-notify redis service_healthy
 	oms-worker rabbitmq service_healthy
 	oms-worker redis service_healthy
 	rabbitmq oms-init service_completed_successfully
