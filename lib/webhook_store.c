@@ -74,6 +74,20 @@ webhook_store_get(struct store *st, const char *id, struct json_object **rec)
 	return *rec != NULL ? OMS_OK : OMS_ENOTFOUND;
 }
 
+long long
+webhook_store_gen(struct store *st)
+{
+	struct store_reply *r;
+	long long gen = -1;
+
+	if (store_cmd(st, &r, "GET " WEBHOOK_SUBS_GEN) != OMS_OK)
+		return -1;
+	gen = r->type == STORE_STRING ? atoll(r->str) : r->type == STORE_NIL ?
+	    0 : -1;
+	store_reply_free(r);
+	return gen;
+}
+
 enum oms_err
 webhook_store_list(struct store *st, struct json_object **recs)
 {
@@ -191,6 +205,9 @@ webhook_store_write(struct store *st, struct json_object *rec,
 		za[3] = json_get_str(rec, "id");
 		rc = webhook_store_run(st, 4, za, NULL);
 	}
+	if (rc == OMS_OK)	/* tells oms-notify its cache is stale */
+		rc = webhook_store_run(st, 2, (const char *[]){ "INCR",
+		    WEBHOOK_SUBS_GEN }, NULL);
 	if (rc != OMS_OK) {
 		(void)webhook_store_run(st, 1, (const char *[]){ "DISCARD" },
 		    NULL);
@@ -344,6 +361,9 @@ webhook_store_delete(struct store *st, const char *id)
 	if (rc != OMS_OK)
 		return rc;
 	if (store_cmd(st, &r, "ZREM oms:webhook:subs %s", id) != OMS_OK)
+		return OMS_EUNAVAIL;
+	store_reply_free(r);
+	if (store_cmd(st, &r, "INCR " WEBHOOK_SUBS_GEN) != OMS_OK)
 		return OMS_EUNAVAIL;
 	store_reply_free(r);
 	if (store_cmd(st, &r, "DEL oms:webhook:log:%s oms:webhook:health:%s "

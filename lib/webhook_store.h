@@ -17,6 +17,12 @@
 #include "webhook.h"
 
 #define WEBHOOK_SUBS_MAX	1000	/* subscriptions per installation */
+/* A counter every change of a subscription increments (with the change). */
+#define WEBHOOK_SUBS_GEN	"oms:webhook:subs:gen"
+
+/* The value of WEBHOOK_SUBS_GEN (0 before the first change), or -1 when
+ * Redis failed. */
+long long	webhook_store_gen(struct store *st);
 
 /* Reads subscription id. OMS_OK with *rec (owned), OMS_ENOTFOUND, or
  * OMS_EUNAVAIL. */

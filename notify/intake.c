@@ -2,13 +2,17 @@
  * intake.c — from an event on oms-notify-queue to durable deliveries.
  *
  * For each event, one Lua script (EVAL: atomic, one round trip) stores the
- * body once (oms:webhook:event:<id>, kept for the retention and a day) and,
- * for every enabled subscription whose events match, a delivery record
+ * body once when some subscription wants it (oms:webhook:event:<id>, kept
+ * for the retention and a day) and, for every enabled subscription whose
+ * events match, a delivery record
  * and a due entry at "now" (docs/redis.md). Only then is the message acked:
  * a crash before that redelivers it, and the script adds nothing twice (a
  * delivery that exists is left alone, so a redelivered event is not sent
- * again). A subscription created less than a second ago may miss an event:
- * the subscriptions are cached for 1 s.
+ * again). The subscriptions are cached, with the change counter they were
+ * read at (oms:webhook:subs:gen, which every change of a subscription
+ * increments); the script refuses to run when the counter has moved, and
+ * the event is recorded again with a fresh list: an event is matched
+ * against every subscription that existed when it was recorded.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +28,15 @@
 #define INTAKE_RETRY_MS		200
 
 static const char intake_script[] =
+    "if (redis.call('GET', 'oms:webhook:subs:gen') or '0') ~= ARGV[6] then\n"
+    "  return -1\n"
+    "end\n"
     "local eid, typ, now, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
-    "redis.call('SET', 'oms:webhook:event:' .. eid, ARGV[5], 'EX', ttl)\n"
+    "if #ARGV >= 7 then\n"
+    "  redis.call('SET', 'oms:webhook:event:' .. eid, ARGV[5], 'EX', ttl)\n"
+    "end\n"
     "local added = 0\n"
-    "for i = 6, #ARGV do\n"
+    "for i = 7, #ARGV do\n"
     "  local sid = ARGV[i]\n"
     "  local k = 'oms:webhook:dlv:' .. sid .. ':' .. eid\n"
     "  if redis.call('HSETNX', k, 'state', 'pending') == 1 then\n"
@@ -45,15 +54,19 @@ struct json_object *
 notify_subs(struct notify *n, int force)
 {
 	struct json_object *recs;
-	long long now = webhook_store_now_ms();
+	long long now = webhook_store_now_ms(), gen;
 
 	if (!force && n->subs != NULL && now - n->subs_at_ms < INTAKE_SUBS_TTL_MS)
 		return n->subs;
-	if (webhook_store_list(n->store, &recs) != OMS_OK)
+	/* the counter first: a change after it makes the list newer, never
+	 * older, than the counter says */
+	if ((gen = webhook_store_gen(n->store)) < 0 ||
+	    webhook_store_list(n->store, &recs) != OMS_OK)
 		return n->subs;		/* the old one, or NULL */
 	json_object_put(n->subs);
 	n->subs = recs;
 	n->subs_at_ms = now;
+	n->subs_gen = gen;
 	return n->subs;
 }
 
@@ -78,10 +91,10 @@ intake_record(struct notify *n, const char *eid, const char *type,
     const char *body, size_t len, struct json_object *subs)
 {
 	size_t nsubs = json_object_array_length(subs), argc = 0;
-	const char **argv = calloc(8 + nsubs, sizeof(*argv));
-	size_t *lens = calloc(8 + nsubs, sizeof(*lens));
+	const char **argv = calloc(9 + nsubs, sizeof(*argv));
+	size_t *lens = calloc(9 + nsubs, sizeof(*lens));
 	struct store_reply *r = NULL;
-	char now[24], ttl[24];
+	char now[24], ttl[24], gen[24];
 	enum oms_err rc = OMS_ENOMEM;
 
 	if (argv == NULL || lens == NULL)
@@ -97,6 +110,8 @@ intake_record(struct notify *n, const char *eid, const char *type,
 	argv[argc++] = ttl;
 	argv[argc] = body;
 	lens[argc++] = len;
+	snprintf(gen, sizeof(gen), "%lld", n->subs_gen);
+	argv[argc++] = gen;
 	for (size_t i = 0; i < nsubs; i++) {
 		struct json_object *rec = json_object_array_get_idx(subs, i);
 		const char *en = json_get_str(rec, "enabled"), *ev;
@@ -120,6 +135,8 @@ intake_record(struct notify *n, const char *eid, const char *type,
 	else if (r->type == STORE_ERROR) {
 		log_warnx("intake script: %s", r->str);
 		rc = OMS_EUNAVAIL;
+	} else if (r->type == STORE_INTEGER && r->integer < 0) {
+		rc = OMS_ECONFLICT;	/* the subscriptions changed */
 	} else {
 		log_info("event %s %s: %lld new deliver%s", type, eid,
 		    r->integer, r->integer == 1 ? "y" : "ies");
@@ -137,6 +154,7 @@ notify_intake(struct notify *n, const struct mq_delivery *d)
 {
 	struct json_object *ev = NULL, *subs;
 	const char *eid, *type;
+	enum oms_err rc;
 	char err[128];
 	struct timespec ts = { 0, INTAKE_RETRY_MS * 1000000L };
 
@@ -151,8 +169,12 @@ notify_intake(struct notify *n, const struct mq_delivery *d)
 		mq_reject(n->mq, d->tag, 0);
 		return;
 	}
-	if ((subs = notify_subs(n, 0)) == NULL ||
-	    intake_record(n, eid, type, d->body, d->len, subs) != OMS_OK) {
+	rc = (subs = notify_subs(n, 0)) == NULL ? OMS_EUNAVAIL :
+	    intake_record(n, eid, type, d->body, d->len, subs);
+	for (int i = 0; rc == OMS_ECONFLICT && i < 3; i++)
+		rc = (subs = notify_subs(n, 1)) == NULL ? OMS_EUNAVAIL :
+		    intake_record(n, eid, type, d->body, d->len, subs);
+	if (rc != OMS_OK) {
 		log_warnx("Redis: %s; event %s goes back to the queue",
 		    store_errstr(n->store), eid);
 		nanosleep(&ts, NULL);

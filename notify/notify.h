@@ -47,6 +47,7 @@ struct notify {
 	struct http			*http;	/* owned */
 	struct json_object		*subs;	/* owned: records (cache) */
 	long long			 subs_at_ms;
+	long long			 subs_gen;	/* of the cache */
 	struct delivery			*inflight;	/* owned list */
 	size_t				 ninflight;
 };
@@ -60,8 +61,10 @@ int	notify_child_main(void *arg);
  * on a Redis failure the event goes back to the queue. */
 void	notify_intake(struct notify *n, const struct mq_delivery *d);
 
-/* The subscriptions, from a cache at most 1 s old (refreshed here);
- * borrowed. NULL when Redis failed and nothing is cached. */
+/* The subscriptions, from a cache at most 1 s old or, with force, fresh
+ * (refreshed here); borrowed. NULL when Redis failed and nothing is
+ * cached. n->subs_gen is the change counter the list is at least as new
+ * as. */
 struct json_object *notify_subs(struct notify *n, int force);
 
 /* The record (borrowed) of subscription id in the cache, or NULL. */

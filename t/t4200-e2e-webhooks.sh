@@ -97,7 +97,7 @@ test_expect_success 'rotation: both secrets sign for a while' '
 	sid=$(cat all.id) &&
 	api_expect 200 admin POST "/webhooks/$sid/rotate-secret" &&
 	api_json .secret >>all.secrets &&
-	sleep 1.2 && # the dispatcher caches subscriptions for 1 s
+	sleep 1.2 && # oms-notify reads the secrets it signs with from a 1-s cache
 	n=$(wc -l <all.log) &&
 	api_expect 202 customer POST /orders "$BODY" &&
 	retry_until 30 eval "test \$(tail -n +$((n + 1)) all.log | jq -r .type | grep -c order.shipped) -ge 1" &&
