@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-test_description='webhooks end to end: an order flow delivered signed to a loopback receiver, type filters, rotation, redelivery, the delivery log, metrics, the SSRF refusal'
+test_description='webhooks end to end: an order flow delivered signed to a loopback receiver, type filters, rotation, redelivery, the delivery log, metrics, the SSRF refusal, giving up and disabling'
 . "${OMS_SRCDIR:-$(dirname "$0")/..}/t/test-lib.sh"
 . "$OMS_SRCDIR/t/lib-stack.sh"
 . "$OMS_SRCDIR/t/lib-orders.sh"
@@ -137,6 +137,27 @@ test_expect_success 'with the switch again, the refused ones arrive' '
 	retry_until 30 eval "test \"\$(stack_redis_cli SCARD oms:webhook:pending:$sid)\" = 0" &&
 	test "$(jq -r "select(.attempt > 1) | .id" all.log | wc -l)" -ge 3 &&
 	test_eq "$(jq -r "select(.valid == []) | .id" all.log)" ""
+'
+
+test_expect_success 'failing for the whole retention: failed, and the subscription disabled' '
+	stack_stop_notify &&
+	stack_start_notify $NOTIFY_ENV OMS_WEBHOOK_MAX_AGE_S=10 \
+	    OMS_WEBHOOK_RETRY_FIRST_MS=2000 OMS_WEBHOOK_RETRY_MAX_MS=3000 &&
+	receiver_start broken --status=503 &&
+	webhook_add broken "[\"order.created\"]" >broken.id &&
+	sid=$(cat broken.id) &&
+	api_expect 202 customer POST /orders "$BODY" &&
+	retry_until 40 eval "api admin GET /webhooks/$sid >/dev/null && test \"\$(api_json .enabled)\" = false" &&
+	test_match "$(api_json .disabledReason)" "oms-notify" &&
+	api_expect 200 admin GET "/webhooks/$sid/deliveries" &&
+	test_eq "$(api_json ".items[0].state")" failed &&
+	test_eq "$(api_json ".items[0].statusCode")" 503 &&
+	test "$(api_json ".items | length")" -ge 3 &&
+	test "$(jq -r "select(.status == 503) | .id" broken.log | wc -l)" -ge 3 &&
+	curl -sS -o m2.txt "$OMS_URL/metrics" &&
+	grep -Eq "^oms_webhook_deliveries_total\{outcome=\"failed\"\} [1-9]" m2.txt &&
+	grep -Eq "^oms_webhook_deliveries_total\{outcome=\"disabled\"\} [1-9]" m2.txt &&
+	grep -q "webhook $sid disabled" "$STACK_DIR/oms-notify.log"
 '
 
 test_expect_success 'secrets never reach the logs' '
