@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# oms — one image for oms-fcgi, oms-worker, omsctl, oms-provider-sim and the
-# Compose init step
+# oms — one image for oms-fcgi, oms-worker, oms-notify, omsctl,
+# oms-provider-sim and the Compose init step
 # (compose/init). Build: docker build -t oms . (docker-compose.yml does).
 
 # ---------------------------------------------------------------- build

@@ -34,6 +34,7 @@ usage(FILE *out)
 	order_usage(out);
 	dlq_usage(out);
 	check_usage(out);
+	webhook_usage(out);
 	fprintf(out,
 	    "\nOptions:\n"
 	    "  -r, --redis-url=URL   Redis URL (overrides OMS_REDIS_URL)\n"
@@ -126,6 +127,8 @@ main(int argc, char *argv[])
 		rc = order_main(argc - optind, argv + optind, &cfg);
 	else if (strcmp(argv[optind], "dlq") == 0)
 		rc = dlq_main(argc - optind, argv + optind, &cfg);
+	else if (strcmp(argv[optind], "webhook") == 0)
+		rc = webhook_main(argc - optind, argv + optind, &cfg);
 	else if (strcmp(argv[optind], "check") == 0)
 		rc = check_main(argc - optind, argv + optind, &cfg);
 	else {

@@ -37,6 +37,8 @@ void		 dlq_usage(FILE *out);
 int		 dlq_main(int argc, char *argv[], const struct oms_config *cfg);
 void		 check_usage(FILE *out);
 int		 check_main(int argc, char *argv[], const struct oms_config *cfg);
+void		 webhook_usage(FILE *out);
+int		 webhook_main(int argc, char *argv[], const struct oms_config *cfg);
 
 /* Prints the usage of the apikey command. */
 void		 apikey_usage(FILE *out);

@@ -41,11 +41,20 @@ static const struct route app_routes[] = {
 	{ "PATCH",	"/orders/{id}/cancel",	  handle_order_cancel },
 	{ "PATCH",	"/orders/{id}/delivered", handle_order_delivered },
 	{ "GET",	"/metrics",	handle_metrics },
+	{ "POST",	"/webhooks",	handle_webhook_create },
+	{ "GET",	"/webhooks",	handle_webhooks_list },
+	{ "GET",	"/webhooks/{id}",	handle_webhook_get },
+	{ "PATCH",	"/webhooks/{id}",	handle_webhook_update },
+	{ "DELETE",	"/webhooks/{id}",	handle_webhook_delete },
+	{ "POST",	"/webhooks/{id}/rotate-secret",	handle_webhook_rotate },
+	{ "GET",	"/webhooks/{id}/deliveries", handle_webhook_deliveries },
+	{ "POST",	"/webhooks/{id}/deliveries/{eventId}/redeliver",
+			    handle_webhook_redeliver },
 };
 #define APP_NROUTES	(sizeof(app_routes) / sizeof(app_routes[0]))
 
 /* "METHOD /pattern" of each route: the metrics' route label. */
-static char app_labels_buf[APP_NROUTES][48];
+static char app_labels_buf[APP_NROUTES][64];
 static const char *app_labels[APP_NROUTES];
 
 int

@@ -149,6 +149,11 @@ handle_metrics(struct app *app, struct http_req *req,
 	    waiters_held(), waiters_max());
 	if (n > 0 && (size_t)n < size - len)
 		len += (size_t)n;
+	metrics_from_hash(app, buf, size, &len, "oms:metrics:webhooks",
+	    "oms_webhook_deliveries_total", "Webhook delivery attempts by "
+	    "outcome (delivered, retried, failed), and subscriptions disabled.",
+	    "outcome", NULL);
+	webhooks_metrics(app, buf, size, &len);
 	n = snprintf(buf + len, size - len, "# HELP oms_queue_messages "
 	    "Messages ready in a queue.\n# TYPE oms_queue_messages gauge\n"
 	    "# HELP oms_queue_consumers Consumers of a queue.\n"

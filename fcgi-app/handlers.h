@@ -21,5 +21,18 @@ handler_fn	handle_order_update;
 handler_fn	handle_order_cancel;
 handler_fn	handle_order_delete;
 handler_fn	handle_order_delivered;
+/* webhooks.c */
+handler_fn	handle_webhook_create;
+handler_fn	handle_webhooks_list;
+handler_fn	handle_webhook_get;
+handler_fn	handle_webhook_update;
+handler_fn	handle_webhook_delete;
+handler_fn	handle_webhook_rotate;
+handler_fn	handle_webhook_deliveries;
+handler_fn	handle_webhook_redeliver;
+
+/* Appends oms_webhook_backlog{subscription} (pending deliveries) to the
+ * metrics text in buf (size bytes, *len used). */
+void	webhooks_metrics(struct app *app, char *buf, size_t size, size_t *len);
 
 #endif

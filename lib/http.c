@@ -16,7 +16,11 @@
  * http and https only, no redirects (a provider that redirects is
  * misconfigured; following would resend the body elsewhere), TLS peer and
  * host verification on, the CA file when configured. Bodies are bytes with
- * a length, capped at HTTP_BODY_MAX.
+ * a length, capped at HTTP_BODY_MAX. A request with deny_private (webhook
+ * deliveries) is checked where the resolved address is known: the
+ * CURLOPT_OPENSOCKETFUNCTION callback refuses to open a socket to a
+ * private address, so DNS cannot be used to point a public name at an
+ * internal service after the URL was checked.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -24,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <curl/curl.h>
 
 #include "http.h"
@@ -39,6 +45,7 @@ struct http_xfer {
 	size_t			 len, cap;
 	int			 retry_after_s;
 	int			 too_big;
+	int			 refused;	/* a private address */
 	http_done_fn		 done;
 	void			*arg;
 	struct http_xfer	*prev, *next;	/* the list in flight */
@@ -172,6 +179,53 @@ http_header(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+int
+http_addr_private(const struct sockaddr *sa)
+{
+	const unsigned char *a;
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0,
+		    0, 0, 0, 0xff, 0xff };
+		static const unsigned char zero[16];
+
+		a = s6->sin6_addr.s6_addr;
+		if (memcmp(a, mapped, 12) == 0)
+			a += 12;	/* ::ffff:a.b.c.d: as IPv4 below */
+		else
+			return memcmp(a, zero, 15) == 0 ||	/* :: and ::1 */
+			    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+			    (a[0] & 0xfe) == 0xfc ||	/* fc00::/7 */
+			    a[0] == 0xff;		/* multicast */
+	} else if (sa->sa_family == AF_INET)
+		a = (const unsigned char *)&((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr.s_addr;
+	else
+		return 1;
+	return a[0] == 0 || a[0] == 10 || a[0] == 127 || a[0] >= 224 ||
+	    (a[0] == 100 && (a[1] & 0xc0) == 64) ||
+	    (a[0] == 169 && a[1] == 254) ||
+	    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+	    (a[0] == 192 && a[1] == 168) ||
+	    (a[0] == 192 && a[1] == 0 && a[2] == 0) ||
+	    (a[0] == 198 && (a[1] & 0xfe) == 18);
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION of a deny_private request. */
+static curl_socket_t
+http_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct http_xfer *x = arg;
+
+	if (purpose != CURLSOCKTYPE_IPCXN ||
+	    http_addr_private(&addr->addr)) {
+		x->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(addr->family, addr->socktype, addr->protocol);
+}
+
 enum oms_err
 http_submit(struct http *h, const struct http_request *req, http_done_fn done,
     void *arg)
@@ -216,6 +270,10 @@ http_submit(struct http *h, const struct http_request *req, http_done_fn done,
 	SET(CURLOPT_HEADERDATA, x);
 	SET(CURLOPT_ERRORBUFFER, x->error);
 	SET(CURLOPT_PRIVATE, x);
+	if (req->deny_private) {
+		SET(CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+		SET(CURLOPT_OPENSOCKETDATA, x);
+	}
 	if (strcmp(req->method, "GET") != 0) {
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
 		SET(CURLOPT_COPYPOSTFIELDS, req->len > 0 ? req->body : "");
@@ -288,6 +346,8 @@ http_finish(struct http *h, struct http_xfer *x, CURLcode result)
 	r.timed_out = result == CURLE_OPERATION_TIMEDOUT;
 	if (result != CURLE_OK)
 		r.error = x->too_big ? "the answer is larger than 1 MiB" :
+		    x->refused ? "refused: the host resolves to a loopback, "
+		    "link-local or private address" :
 		    x->error[0] != '\0' ? x->error : curl_easy_strerror(result);
 	else
 		r.error = "";

@@ -43,6 +43,9 @@ struct http_request {
 	const char		*body;		/* may be NULL when len is 0 */
 	size_t			 len;
 	int			 timeout_ms;	/* the whole call, > 0 */
+	int			 deny_private;	/* refuse to connect to a
+						   loopback, link-local or
+						   private address (SSRF) */
 };
 
 /* What came back. status is the HTTP status, or 0 when no answer came (a
@@ -79,6 +82,15 @@ int		 http_wait(struct http *h, struct pollfd *extra, size_t n,
 void		 http_dispatch(struct http *h);
 
 /* Pure helpers, unit-tested. */
+
+struct sockaddr;
+
+/* 1 when sa (AF_INET or AF_INET6) is an address a request from outside
+ * must not reach: unspecified, loopback, link-local, private (RFC 1918,
+ * RFC 4193), shared (RFC 6598), benchmarking, multicast or reserved; an
+ * IPv4-mapped IPv6 address is judged as its IPv4 address. Other families:
+ * 1. */
+int		 http_addr_private(const struct sockaddr *sa);
 
 /* The seconds a Retry-After value (RFC 9110 §10.2.3: delay-seconds or an
  * HTTP-date, relative to now) asks to wait; -1 when unreadable. */

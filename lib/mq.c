@@ -186,6 +186,36 @@ mq_arg_long(const char *key, int64_t value)
 	return e;
 }
 
+/* Declares oms.events, oms-notify-queue and their binding, as
+ * rabbitmq/definitions.json.in does. */
+static enum oms_err
+mq_events_setup(struct mq *mq)
+{
+	amqp_table_entry_t args[1];
+	amqp_table_t table;
+
+	amqp_exchange_declare(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(OMS_MQ_EVENTS_EXCHANGE),
+	    amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
+	if (mq_reply(mq, "declare " OMS_MQ_EVENTS_EXCHANGE,
+	    amqp_get_rpc_reply(mq->conn)) != OMS_OK)
+		return OMS_EUNAVAIL;
+	args[0] = mq_arg_str("x-queue-type", "quorum");
+	table.num_entries = 1;
+	table.entries = args;
+	amqp_queue_declare(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(OMS_MQ_EVENTS_QUEUE), 0, 1, 0, 0, table);
+	if (mq_reply(mq, "declare " OMS_MQ_EVENTS_QUEUE,
+	    amqp_get_rpc_reply(mq->conn)) != OMS_OK)
+		return OMS_EUNAVAIL;
+	amqp_queue_bind(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(OMS_MQ_EVENTS_QUEUE),
+	    amqp_cstring_bytes(OMS_MQ_EVENTS_EXCHANGE),
+	    amqp_cstring_bytes(OMS_MQ_EVENTS_BINDING), amqp_empty_table);
+	return mq_reply(mq, "bind " OMS_MQ_EVENTS_QUEUE,
+	    amqp_get_rpc_reply(mq->conn));
+}
+
 /*
  * Declares what the worker uses, exactly as rabbitmq/definitions.json.in
  * does (DESIGN §6), then sets the prefetch and starts consuming.
@@ -196,6 +226,10 @@ mq_consume_setup(struct mq *mq)
 	amqp_table_entry_t args[5];
 	amqp_table_t table, dead_table;
 
+	if (mq_events_setup(mq) != OMS_OK)
+		return OMS_EUNAVAIL;
+	if (strcmp(mq->consume_queue, OMS_MQ_EVENTS_QUEUE) == 0)
+		goto consume;
 	amqp_exchange_declare(mq->conn, MQ_CHANNEL,
 	    amqp_cstring_bytes(OMS_MQ_EXCHANGE), amqp_cstring_bytes("topic"),
 	    0, 1, 0, 0, amqp_empty_table);
@@ -244,6 +278,7 @@ mq_consume_setup(struct mq *mq)
 	if (mq_reply(mq, "bind queue", amqp_get_rpc_reply(mq->conn)) != OMS_OK)
 		return OMS_EUNAVAIL;
 
+consume:
 	amqp_basic_qos(mq->conn, MQ_CHANNEL, 0, (uint16_t)mq->prefetch, 0);
 	if (mq_reply(mq, "basic.qos", amqp_get_rpc_reply(mq->conn)) != OMS_OK)
 		return OMS_EUNAVAIL;
@@ -498,7 +533,8 @@ mq_send(struct mq *mq, const struct mq_message *m)
 	body.len = m->len;
 
 	status = amqp_basic_publish(mq->conn, MQ_CHANNEL,
-	    amqp_cstring_bytes(OMS_MQ_EXCHANGE),
+	    amqp_cstring_bytes(m->exchange != NULL ? m->exchange :
+	    OMS_MQ_EXCHANGE),
 	    amqp_cstring_bytes(m->routing_key), 1, 0, &props, body);
 	if (status != AMQP_STATUS_OK)
 		return mq_fail(mq, "publish", amqp_error_string2(status));

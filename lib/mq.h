@@ -17,6 +17,9 @@
 #define OMS_MQ_DEAD_EXCHANGE	"oms.dead"
 #define OMS_MQ_DEAD_QUEUE	"order-worker-queue.dead"
 #define OMS_MQ_DELIVERY_LIMIT	5	/* as in rabbitmq/definitions.json.in */
+#define OMS_MQ_EVENTS_EXCHANGE	"oms.events"	/* order events (topic) */
+#define OMS_MQ_EVENTS_QUEUE	"oms-notify-queue"	/* oms-notify's */
+#define OMS_MQ_EVENTS_BINDING	"order.#"
 
 struct mq;
 
@@ -35,6 +38,7 @@ enum oms_err	 mq_check(struct mq *mq);
 
 /* A command to publish; every string is borrowed. */
 struct mq_message {
+	const char	*exchange;	/* NULL: OMS_MQ_EXCHANGE */
 	const char	*routing_key;	/* also the AMQP type, e.g. orders.create */
 	const char	*message_id;	/* the commandId */
 	const char	*correlation_id; /* the request id; may be NULL */
@@ -101,7 +105,11 @@ void		 mq_received_clear(struct mq_received *m);
  * Consuming. After mq_set_consumer, every (re)connect declares the
  * topology of rabbitmq/definitions.json.in (idempotent; same arguments, or
  * the broker refuses with 406), sets the prefetch and starts consuming
- * `queue` with manual acknowledgements. Deliveries not acked when a
+ * `queue` with manual acknowledgements. The events queue
+ * (OMS_MQ_EVENTS_QUEUE, oms-notify) declares only the events exchange, its
+ * queue and binding; any other queue (the worker's) declares the command
+ * topology and those too, so that events published before oms-notify ever
+ * ran are kept. Deliveries not acked when a
  * connection drops are redelivered by the broker.
  */
 void		 mq_set_consumer(struct mq *mq, const char *queue, int prefetch);

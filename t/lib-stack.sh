@@ -32,7 +32,8 @@ export OMS_SRCDIR
 
 # Every secret stack_secrets creates: redis-<user> and amqp-<user>.
 STACK_SECRET_NAMES="redis-default redis-oms-fcgi redis-oms-worker redis-omsctl
-amqp-oms-fcgi amqp-oms-worker amqp-omsctl amqp-oms-admin"
+redis-oms-notify amqp-oms-fcgi amqp-oms-worker amqp-omsctl amqp-oms-admin
+amqp-oms-notify"
 
 # Seconds a process may take to stop after SIGTERM before it gets SIGKILL.
 : "${STACK_STOP_TIMEOUT:=15}"
@@ -287,7 +288,8 @@ stack_start_redis() {
 		REDIS_DEFAULT_HASH="$(stack__redis_hash "$(stack_secret redis-default)")" \
 		REDIS_OMS_FCGI_HASH="$(stack__redis_hash "$(stack_secret redis-oms-fcgi)")" \
 		REDIS_OMS_WORKER_HASH="$(stack__redis_hash "$(stack_secret redis-oms-worker)")" \
-		REDIS_OMSCTL_HASH="$(stack__redis_hash "$(stack_secret redis-omsctl)")") || return 1
+		REDIS_OMSCTL_HASH="$(stack__redis_hash "$(stack_secret redis-omsctl)")" \
+		REDIS_OMS_NOTIFY_HASH="$(stack__redis_hash "$(stack_secret redis-oms-notify)")") || return 1
 	# Also a unix socket, in a directory of its own that the daemons (user
 	# nobody) can traverse; the ACL users still need their passwords.
 	mkdir -p "$STACK_DIR/redis-sock" && chmod 755 "$STACK_DIR/redis-sock" ||
@@ -468,7 +470,8 @@ EOF
 		AMQP_OMS_FCGI_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-fcgi)")" \
 		AMQP_OMS_WORKER_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-worker)")" \
 		AMQP_OMSCTL_HASH="$(stack__rabbit_hash "$(stack_secret amqp-omsctl)")" \
-		AMQP_OMS_ADMIN_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-admin)")") || return 1
+		AMQP_OMS_ADMIN_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-admin)")" \
+		AMQP_OMS_NOTIFY_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-notify)")") || return 1
 	echo '[].' >"$d/enabled_plugins" && : >"$d/rabbitmq-env.conf" || return 1
 	rm -f "$d/rabbitmq.pid"
 	if [ "$(id -u)" = 0 ]; then

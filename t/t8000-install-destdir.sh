@@ -48,7 +48,7 @@ test_expect_success 'make install DESTDIR=... succeeds, all under the prefix' '
 '
 
 test_expect_success 'the daemons and omsctl are in sbindir and run' '
-	for p in oms-fcgi oms-worker omsctl oms-provider-sim; do
+	for p in oms-fcgi oms-worker oms-notify omsctl oms-provider-sim; do
 		test -x "$SBIN/$p" &&
 		"$SBIN/$p" --version >v.out &&
 		grep -Eq "^$p \(oms\) [0-9]+\.[0-9]+\.[0-9]+" v.out &&
@@ -68,7 +68,8 @@ test_expect_success 'oms.lua in pkgdatadir; the sample configs and oms.env in sy
 
 test_expect_success 'man pages in man8 and man5, rendered, without groff warnings' '
 	for m in "$DEST$man8dir/oms-fcgi.8" "$DEST$man8dir/oms-worker.8" \
-	    "$DEST$man8dir/omsctl.8" "$DEST$man8dir/oms-provider-sim.8" \
+	    "$DEST$man8dir/oms-notify.8" "$DEST$man8dir/omsctl.8" \
+	    "$DEST$man8dir/oms-provider-sim.8" \
 	    "$DEST$man5dir/oms.env.5"; do
 		test -s "$m" &&
 		! grep -n "@[A-Za-z_]*@" "$m" &&
@@ -97,6 +98,7 @@ help_in_man() { # PROGRAM MANPAGE
 test_expect_success 'the man pages name every option and variable of --help' '
 	help_in_man oms-fcgi "$DEST$man8dir/oms-fcgi.8" &&
 	help_in_man oms-worker "$DEST$man8dir/oms-worker.8" &&
+	help_in_man oms-notify "$DEST$man8dir/oms-notify.8" &&
 	help_in_man omsctl "$DEST$man8dir/omsctl.8" &&
 	help_in_man oms-provider-sim "$DEST$man8dir/oms-provider-sim.8" &&
 	for p in oms-fcgi oms-worker; do
@@ -119,7 +121,7 @@ if [ "$unitdir" = no ]; then
 	test_skip 'the systemd units' 'configured --with-systemdsystemunitdir=no'
 else
 	test_expect_success 'the systemd units: install paths, oms.env, credentials, hardening' '
-		for d in oms-fcgi oms-worker; do
+		for d in oms-fcgi oms-worker oms-notify; do
 			u=$DEST$unitdir/$d.service &&
 			test -s "$u" &&
 			! grep -n "@[A-Za-z_]*@" "$u" &&

@@ -48,7 +48,7 @@ test_expect_success 'docker-compose config -q accepts the file' '
 
 test_expect_success 'the services; every one has a healthcheck' '
 	test_eq "$(jq -r ".services | keys | sort | join(\" \")" compose.json)" \
-	    "nginx oms-fcgi oms-init oms-provider-sim oms-worker rabbitmq redis" &&
+	    "nginx oms-fcgi oms-init oms-notify oms-provider-sim oms-worker rabbitmq redis" &&
 	test_eq "$(jq -r "[.services[] | select(.healthcheck.test == null)] | length" compose.json)" 0
 '
 
@@ -61,6 +61,8 @@ test_expect_success 'depends_on waits for healthy services (the init step: compl
 	oms-fcgi rabbitmq service_healthy
 	oms-fcgi redis service_healthy
 	oms-worker oms-provider-sim service_healthy
+	oms-notify rabbitmq service_healthy
+	oms-notify redis service_healthy
 	oms-worker rabbitmq service_healthy
 	oms-worker redis service_healthy
 	rabbitmq oms-init service_completed_successfully
@@ -196,7 +198,8 @@ test_expect_success 'compose/init renders configs that match the secrets' '
 	cp "$OMS_SRCDIR"/nginx/*.in "$OMS_SRCDIR"/redis/redis.conf \
 	    "$OMS_SRCDIR"/redis/users.acl.in "$OMS_SRCDIR"/rabbitmq/*.in "$tpl/" &&
 	for n in redis-default redis-oms-fcgi redis-oms-worker redis-omsctl \
-	    amqp-oms-fcgi amqp-oms-worker amqp-omsctl amqp-oms-admin; do
+	    redis-oms-notify amqp-oms-fcgi amqp-oms-worker amqp-omsctl \
+	    amqp-oms-admin amqp-oms-notify; do
 		printf "%s" "pw-$n-$RANDOM" >"$sec/$n" || return 1
 	done &&
 	OMS_INIT_TEMPLATES=$tpl OMS_INIT_SECRETS=$sec OMS_INIT_OUT=$conf \
@@ -206,13 +209,13 @@ test_expect_success 'compose/init renders configs that match the secrets' '
 	grep -q "^aclfile /usr/local/etc/redis/users.acl" "$conf/redis/redis.conf" &&
 	grep -qx "include /usr/local/etc/redis/oms.conf" "$conf/redis/redis.conf" &&
 	grep -qx "appendonly yes" "$conf/redis/oms.conf" &&
-	for u in default oms-fcgi oms-worker omsctl; do
+	for u in default oms-fcgi oms-worker omsctl oms-notify; do
 		h=$(printf "%s" "$(cat "$sec/redis-$u")" | sha256sum) &&
 		grep -q "^user $u on #${h%% *} " "$conf/redis/users.acl" || return 1
 	done &&
 	grep -q "^load_definitions = /etc/rabbitmq/conf.d/definitions.json" "$conf/rabbitmq/30-oms.conf" &&
 	grep -qx "listeners.tcp.default = 5672" "$conf/rabbitmq/40-compose.conf" &&
-	for u in oms-fcgi oms-worker omsctl oms-admin; do
+	for u in oms-fcgi oms-worker omsctl oms-admin oms-notify; do
 		b64=$(jq -r ".users[] | select(.name == \"$u\") | .password_hash" "$conf/rabbitmq/definitions.json") &&
 		salt=$(printf "%s" "$b64" | base64 -d | head -c 4 | od -An -tx1 | tr -d " \n") &&
 		want=$({ printf "%s" "$salt" | xxd_r; printf "%s" "$(cat "$sec/amqp-$u")"; } | sha256sum) &&

@@ -322,6 +322,12 @@ delivery_apply(struct delivery *d)
 		log_warnx("fault injection: exiting after apply");
 		coverage_exit(3);
 	}
+	/* The order event rides with the follow-ups (worker/events.c); the
+	 * read fails only on a stop request. */
+	if (worker_event_attach(w, d->result) != OMS_OK) {
+		delivery_settle(d, SETTLE_REQUEUE);
+		return;
+	}
 	d->state = DELIVERY_PUBLISHING;
 	delivery_publish(d);
 }

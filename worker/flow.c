@@ -12,7 +12,8 @@
  *      which dedupes by commandId, checks the transition, writes the
  *      order, its events, the indexes and the reply, and returns the
  *      follow-up commands
- *   -> publish the follow-ups (confirms are reported to delivery.c).
+ *   -> build the order event (worker/events.c) and publish it to oms.events
+ *      with the follow-ups (confirms are reported to delivery.c).
  * A kill at any instruction loses nothing: until the ack the broker
  * redelivers, and re-applying a commandId is a no-op that returns the same
  * follow-ups (whose commandIds are derived, so they too apply once).
@@ -326,6 +327,13 @@ flow_follow_ups(struct worker *w, struct json_object *result,
 	unsigned sent = 0;
 
 	*failed = 0;
+	if (json_get_obj(result, "event") != NULL) {	/* webhooks */
+		if (worker_event_publish(w, result, correlation_id, cookie) ==
+		    OMS_OK)
+			sent++;
+		else
+			*failed = 1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *f = json_object_array_get_idx(list, i);
 		const char *type = json_get_str(f, "type");

@@ -105,6 +105,17 @@ void	delivery_free_all(struct worker *w);
 
 /* flow.c: the steps' Redis and broker parts. */
 
+/* events.c. After the apply: builds the order event of result (borrowed;
+ * oms_apply's reply) and adds it to result as member "event"; nothing when
+ * the call is no event. Retries the Redis read until it works; OMS_EUNAVAIL
+ * only on a stop request (then requeue the delivery). */
+enum oms_err worker_event_attach(struct worker *w, struct json_object *result);
+
+/* Publishes result's "event" (if any) to oms.events without waiting for
+ * the confirm, which is reported for cookie as the follow-ups' are. */
+enum oms_err worker_event_publish(struct worker *w, struct json_object *result,
+	    const char *correlation_id, void *cookie);
+
 /* Loads the Function library into Redis (FUNCTION LOAD REPLACE). */
 enum oms_err worker_load_functions(struct worker *w);
 

@@ -7,6 +7,8 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "backoff.h"
 #include "http.h"
@@ -124,6 +126,43 @@ START_TEST(test_backoff_retry_after)
 }
 END_TEST
 
+/* http_addr_private of an IPv4 or IPv6 literal. */
+static int
+addr_private(const char *text)
+{
+	struct sockaddr_in6 s6;
+	struct sockaddr_in s4;
+
+	memset(&s4, 0, sizeof(s4));
+	memset(&s6, 0, sizeof(s6));
+	if (inet_pton(AF_INET, text, &s4.sin_addr) == 1) {
+		s4.sin_family = AF_INET;
+		return http_addr_private((const struct sockaddr *)&s4);
+	}
+	ck_assert_int_eq(inet_pton(AF_INET6, text, &s6.sin6_addr), 1);
+	s6.sin6_family = AF_INET6;
+	return http_addr_private((const struct sockaddr *)&s6);
+}
+
+START_TEST(test_addr_private)
+{
+	static const char *const private[] = { "127.0.0.1", "127.9.9.9",
+	    "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+	    "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1",
+	    "255.255.255.255", "198.18.0.1", "192.0.0.8", "::1", "::",
+	    "fe80::1", "fd00::1", "fc00::1", "ff02::1", "::ffff:127.0.0.1",
+	    "::ffff:10.0.0.1", NULL };
+	static const char *const public[] = { "93.184.216.34", "8.8.8.8",
+	    "172.32.0.1", "172.15.255.255", "100.128.0.1", "192.169.0.1",
+	    "2606:2800:220:1::1", "::ffff:8.8.8.8", "1.1.1.1", NULL };
+
+	for (int i = 0; private[i] != NULL; i++)
+		ck_assert_msg(addr_private(private[i]), "%s", private[i]);
+	for (int i = 0; public[i] != NULL; i++)
+		ck_assert_msg(!addr_private(public[i]), "%s", public[i]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -139,5 +178,6 @@ main(void)
 	unit_add(s, "backoff_jitter", test_backoff_jitter_spreads, NULL, NULL);
 	unit_add(s, "backoff_retry_after", test_backoff_retry_after, NULL,
 	    NULL);
+	unit_add(s, "addr_private", test_addr_private, NULL, NULL);
 	return unit_run(s);
 }

@@ -1,0 +1,104 @@
+/*
+ * events.c — the order events of the worker (docs/webhooks.md).
+ *
+ * After a command is applied (or re-applied as a no-op), the worker reads
+ * the order as the API shows it and builds the event (lib/event.c); the
+ * event then rides with the follow-up commands: it is published to
+ * oms.events on the same publisher connection, in the same confirm window,
+ * so the delivery is acked only once the broker has the event on disk. A
+ * redelivered command rebuilds the same event id, and the dispatcher
+ * (oms-notify) keeps one delivery per event id and subscription.
+ *
+ * The hook is two calls: worker_event_attach right after the apply
+ * (delivery.c; the event becomes the member "event" of the Function's
+ * result, which the delivery owns), and worker_event_publish from
+ * flow_follow_ups, which counts its confirm among the delivery's and calls
+ * it again when the delivery publishes again after a failure.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "command.h"
+#include "event.h"
+#include "json.h"
+#include "log.h"
+#include "prefork.h"
+#include "view.h"
+#include "worker.h"
+
+#define EVENTS_RETRY_MS	200
+
+/* The order (owned) as the API shows it; OMS_EUNAVAIL when Redis failed. */
+static enum oms_err
+events_order(struct worker *w, const char *id, struct json_object **order)
+{
+	struct store_reply *r;
+
+	*order = NULL;
+	if (store_cmd(w->store, &r, "HGETALL oms:order:%s", id) != OMS_OK)
+		return OMS_EUNAVAIL;
+	if (r->type == STORE_ERROR) {
+		log_warnx("HGETALL: %s", r->str);
+		store_reply_free(r);
+		return OMS_EUNAVAIL;
+	}
+	*order = view_order_from_hash(r);
+	store_reply_free(r);
+	return OMS_OK;
+}
+
+enum oms_err
+worker_event_attach(struct worker *w, struct json_object *result)
+{
+	struct json_object *order = NULL, *ev = NULL;
+	const char *id = json_get_str(result, "orderId");
+	char now[OMS_TIME_LEN + 1];
+	struct timespec ts = { 0, EVENTS_RETRY_MS * 1000000L };
+	enum oms_err rc;
+
+	if (event_type_of(json_get_str(result, "type"),
+	    json_get_str(result, "outcome"), json_get_str(result,
+	    "firstOutcome"), json_get_str(result, "to"), json_get_str(result,
+	    "detail")) == NULL || id == NULL)
+		return OMS_OK;		/* no event */
+	while (events_order(w, id, &order) != OMS_OK) {
+		if (prefork_stopping())
+			return OMS_EUNAVAIL;
+		log_warnx("Redis: %s; retrying the read for the event",
+		    store_errstr(w->store));
+		nanosleep(&ts, NULL);
+	}
+	command_time_now(now);
+	rc = event_build(result, order, now, &ev);
+	json_object_put(order);
+	if (rc == OMS_OK)
+		json_object_object_add(result, "event", ev);
+	else
+		log_warnx("no event for %s: the result or the order is "
+		    "incomplete", json_get_str(result, "commandId"));
+	return OMS_OK;
+}
+
+enum oms_err
+worker_event_publish(struct worker *w, struct json_object *result,
+    const char *correlation_id, void *cookie)
+{
+	struct json_object *ev = json_get_obj(result, "event");
+	struct mq_message msg;
+	enum oms_err rc;
+
+	if (ev == NULL)
+		return OMS_OK;
+	memset(&msg, 0, sizeof(msg));
+	msg.exchange = OMS_MQ_EVENTS_EXCHANGE;
+	msg.routing_key = json_get_str(ev, "type");
+	msg.message_id = json_get_str(ev, "id");
+	msg.correlation_id = correlation_id;
+	msg.app_id = "oms-worker";
+	msg.body = json_dump(ev, &msg.len);
+	if ((rc = mq_publish_async(w->publisher, &msg, cookie)) == OMS_OK)
+		log_info("published event %s %s", msg.routing_key,
+		    msg.message_id);
+	return rc;
+}
