@@ -743,6 +743,18 @@ mq_set_consumer(struct mq *mq, const char *queue, int prefetch)
 	mq->prefetch = prefetch < 1 ? 1 : prefetch > 65535 ? 65535 : prefetch;
 }
 
+enum oms_err
+mq_set_prefetch(struct mq *mq, int prefetch)
+{
+	mq->prefetch = prefetch < 1 ? 1 : prefetch > 65535 ? 65535 : prefetch;
+	if (mq->conn == NULL || mq->consume_queue == NULL)
+		return OMS_OK;
+	/* Deliveries that arrive before qos-ok are queued by the library
+	 * and read as usual (mq_buffered). */
+	amqp_basic_qos(mq->conn, MQ_CHANNEL, 0, (uint16_t)mq->prefetch, 0);
+	return mq_reply(mq, "basic.qos", amqp_get_rpc_reply(mq->conn));
+}
+
 void
 mq_delivery_clear(struct mq_delivery *d)
 {

@@ -114,6 +114,11 @@ void		 mq_received_clear(struct mq_received *m);
  */
 void		 mq_set_consumer(struct mq *mq, const char *queue, int prefetch);
 
+/* Changes the prefetch of a consumer: at once (basic.qos) when connected,
+ * and for the next connections. OMS_OK, or OMS_EUNAVAIL when the
+ * connection failed (it is reopened on next use). */
+enum oms_err	 mq_set_prefetch(struct mq *mq, int prefetch);
+
 /* One delivery; the strings are owned ("" when absent). */
 struct mq_delivery {
 	uint64_t	 tag;

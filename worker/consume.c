@@ -10,14 +10,22 @@
  *   socket readable, a provider call done, a retry timer due, at most
  *   WORKER_TICK_MS (so both connections' heartbeats are served well
  *   inside heartbeat/2).
- * The prefetch (basic.qos) is OMS_WORKER_PREFETCH, or OMS_WORKER_INFLIGHT
- * when that is 0: the broker never hands a process more than it works on.
+ * The prefetch (basic.qos) grows to OMS_WORKER_PREFETCH, or
+ * OMS_WORKER_INFLIGHT when that is 0: the broker never hands a process
+ * more than it works on. It starts at 1 on every new consumer connection
+ * and doubles every WORKER_WINDOW_MS (worker_window; 256 after 0.8 s): a
+ * process that dies soon after it starts — a crash loop, a poison message
+ * — held few deliveries, so the others' delivery counts are not used up
+ * and good commands are not dead-lettered by the queue's delivery limit
+ * for another's fault. (Growing on acks instead would stall behind one
+ * slow provider call.)
  * A stop requeues what has not been applied, lets applied deliveries finish
  * their confirms and acks, and leaves; deliveries prefetched but not yet
  * read are returned by the broker when the connection closes.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "log.h"
 #include "prefork.h"
@@ -28,6 +36,41 @@
 #define WORKER_TICK_MS		1000
 #define WORKER_DOWN_MS		200	/* a turn while the consumer is down */
 #define WORKER_TAKE_MAX		64	/* deliveries read per turn */
+#define WORKER_WINDOW_MS	100	/* the prefetch doubles this often */
+
+/* Slow start of the prefetch (see the top): 1 on a new consumer
+ * connection, doubled every WORKER_WINDOW_MS while it stays up. */
+static void
+worker_window(struct worker *w)
+{
+	uint64_t gen = mq_generation(w->consumer);
+	struct timespec ts;
+	int64_t now, steps;
+	int next;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	/* down: the next connection starts at 1 */
+	if (mq_fd(w->consumer) < 0 || gen != w->window_gen) {
+		w->window_gen = gen;
+		w->window_since_ms = now;
+		if (w->window != 1) {
+			w->window = 1;
+			(void)mq_set_prefetch(w->consumer, 1);
+		}
+		return;
+	}
+	if (w->window >= w->window_max)
+		return;
+	steps = (now - w->window_since_ms) / WORKER_WINDOW_MS;
+	next = steps >= 16 ? 65536 : 1 << steps;
+	if (next > w->window_max)
+		next = w->window_max;
+	if (next > w->window && mq_set_prefetch(w->consumer, next) == OMS_OK) {
+		log_debug("prefetch %d -> %d", w->window, next);
+		w->window = next;
+	}
+}
 
 /* Reads the deliveries available now. 0, or -1 when the consumer's
  * connection is down. */
@@ -110,16 +153,20 @@ worker_child_main(void *arg)
 	}
 	w->loop.http = w->http;
 	w->inflight = (size_t)cfg->worker_inflight;
-	mq_set_consumer(w->consumer, OMS_MQ_QUEUE, cfg->worker_prefetch > 0 ?
-	    cfg->worker_prefetch : cfg->worker_inflight);
+	w->window_max = cfg->worker_prefetch > 0 ? cfg->worker_prefetch :
+	    cfg->worker_inflight;
+	w->window = 1;
+	mq_set_consumer(w->consumer, OMS_MQ_QUEUE, w->window);
 
 	for (;;) {
 		if (prefork_stopping()) {
 			delivery_stop(w);
 			if (worker_drained(w))
 				break;
-		} else
+		} else {
 			(void)worker_take(w, &down);
+			worker_window(w);
+		}
 		if (w->dirty)
 			delivery_start_ready(w);
 		mq_confirms(w->publisher, delivery_confirmed, w);

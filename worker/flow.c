@@ -359,13 +359,19 @@ flow_outcome(struct worker *w, const struct oms_command *cmd,
 	const char *from = json_get_str(result, "from");
 	const char *to = json_get_str(result, "to");
 	const char *detail = json_get_str(result, "detail");
+	struct json_object *rec = NULL;
 	char field[64];
+	int unrecorded;
 
+	/* a settled no-op the Function answered but did not store */
+	unrecorded = json_object_object_get_ex(result, "recorded", &rec) &&
+	    json_object_is_type(rec, json_type_boolean) &&
+	    !json_object_get_boolean(rec);
 	snprintf(field, sizeof(field), "%s:%s", command_type_name(cmd->type),
 	    outcome != NULL ? outcome : "unknown");
 	flow_count(w, "oms:metrics:commands", field);
-	log_info("%s %s: %s -> %s%s%s", command_type_name(cmd->type),
+	log_info("%s %s: %s -> %s%s%s%s", command_type_name(cmd->type),
 	    outcome != NULL ? outcome : "?", from != NULL ? from : "-",
 	    to != NULL ? to : "-", detail != NULL ? ": " : "",
-	    detail != NULL ? detail : "");
+	    detail != NULL ? detail : "", unrecorded ? " (not recorded)" : "");
 }

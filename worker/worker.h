@@ -81,6 +81,10 @@ struct worker {
 	size_t			 nstarted;	/* of them holding a slot */
 	size_t			 inflight;	/* the slots: WORKER_INFLIGHT */
 	int			 dirty;		/* a RECEIVED one may start */
+	int			 window;	/* the prefetch now (slow start) */
+	int			 window_max;	/* WORKER_PREFETCH or INFLIGHT */
+	int64_t			 window_since_ms; /* that connection's start */
+	uint64_t		 window_gen;	/* the consumer connection of it */
 	char			*functions;	/* oms.lua, read at start */
 	size_t			 functions_len;
 	int			 functions_loaded;
