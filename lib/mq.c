@@ -216,6 +216,29 @@ mq_events_setup(struct mq *mq)
 	    amqp_get_rpc_reply(mq->conn));
 }
 
+/* basic.qos prefetch, then a consumer of mq->consume_queue whose tag is
+ * kept in mq->consumer_tag (RabbitMQ applies the qos to consumers started
+ * after it). */
+static enum oms_err
+mq_consume_start(struct mq *mq, int prefetch)
+{
+	amqp_basic_consume_ok_t *ok;
+
+	amqp_basic_qos(mq->conn, MQ_CHANNEL, 0, (uint16_t)(prefetch < 1 ? 1 :
+	    prefetch > 65535 ? 65535 : prefetch), 0);
+	if (mq_reply(mq, "basic.qos", amqp_get_rpc_reply(mq->conn)) != OMS_OK)
+		return OMS_EUNAVAIL;
+	ok = amqp_basic_consume(mq->conn, MQ_CHANNEL,
+	    amqp_cstring_bytes(mq->consume_queue), amqp_empty_bytes, 0, 0, 0,
+	    amqp_empty_table);
+	if (mq_reply(mq, "basic.consume", amqp_get_rpc_reply(mq->conn)) !=
+	    OMS_OK || ok == NULL)
+		return OMS_EUNAVAIL;
+	snprintf(mq->consumer_tag, sizeof(mq->consumer_tag), "%.*s",
+	    (int)ok->consumer_tag.len, (const char *)ok->consumer_tag.bytes);
+	return OMS_OK;
+}
+
 /*
  * Declares what the worker uses, exactly as rabbitmq/definitions.json.in
  * does (DESIGN §6), then sets the prefetch and starts consuming.
@@ -279,13 +302,7 @@ mq_consume_setup(struct mq *mq)
 		return OMS_EUNAVAIL;
 
 consume:
-	amqp_basic_qos(mq->conn, MQ_CHANNEL, 0, (uint16_t)mq->prefetch, 0);
-	if (mq_reply(mq, "basic.qos", amqp_get_rpc_reply(mq->conn)) != OMS_OK)
-		return OMS_EUNAVAIL;
-	amqp_basic_consume(mq->conn, MQ_CHANNEL,
-	    amqp_cstring_bytes(mq->consume_queue), amqp_empty_bytes, 0, 0, 0,
-	    amqp_empty_table);
-	return mq_reply(mq, "basic.consume", amqp_get_rpc_reply(mq->conn));
+	return mq_consume_start(mq, mq->prefetch);
 }
 
 /* Opens connection and channel to url.hosts[mq->host]. */
@@ -744,15 +761,23 @@ mq_set_consumer(struct mq *mq, const char *queue, int prefetch)
 }
 
 enum oms_err
-mq_set_prefetch(struct mq *mq, int prefetch)
+mq_consume_more(struct mq *mq, int prefetch)
 {
-	mq->prefetch = prefetch < 1 ? 1 : prefetch > 65535 ? 65535 : prefetch;
-	if (mq->conn == NULL || mq->consume_queue == NULL)
-		return OMS_OK;
-	/* Deliveries that arrive before qos-ok are queued by the library
-	 * and read as usual (mq_buffered). */
-	amqp_basic_qos(mq->conn, MQ_CHANNEL, 0, (uint16_t)mq->prefetch, 0);
-	return mq_reply(mq, "basic.qos", amqp_get_rpc_reply(mq->conn));
+	char old[sizeof(mq->consumer_tag)];
+
+	if (mq->conn == NULL || mq->consume_queue == NULL) {
+		snprintf(mq->errstr, sizeof(mq->errstr), "consume: not connected");
+		return OMS_EUNAVAIL;
+	}
+	/* Deliveries that arrive before the replies are queued by the
+	 * library and read as usual (mq_buffered). */
+	memcpy(old, mq->consumer_tag, sizeof(old));
+	if (mq_consume_start(mq, prefetch) != OMS_OK)
+		return OMS_EUNAVAIL;
+	/* The first consumer stops; what it delivered and is not acked yet
+	 * stays ours on the channel, acked as usual. */
+	amqp_basic_cancel(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(old));
+	return mq_reply(mq, "basic.cancel", amqp_get_rpc_reply(mq->conn));
 }
 
 void

@@ -114,10 +114,14 @@ void		 mq_received_clear(struct mq_received *m);
  */
 void		 mq_set_consumer(struct mq *mq, const char *queue, int prefetch);
 
-/* Changes the prefetch of a consumer: at once (basic.qos) when connected,
- * and for the next connections. OMS_OK, or OMS_EUNAVAIL when the
- * connection failed (it is reopened on next use). */
-enum oms_err	 mq_set_prefetch(struct mq *mq, int prefetch);
+/* Replaces the consumer of a connected consumer by one with another
+ * prefetch (RabbitMQ applies basic.qos only to consumers started after it,
+ * and a quorum queue has no channel-wide qos); unacked deliveries of the
+ * old one are acked as usual. Reconnects start with mq_set_consumer's
+ * prefetch again. OMS_OK,
+ * or OMS_EUNAVAIL when not connected or the connection failed (it is
+ * reopened on next use). */
+enum oms_err	 mq_consume_more(struct mq *mq, int prefetch);
 
 /* One delivery; the strings are owned ("" when absent). */
 struct mq_delivery {

@@ -47,6 +47,7 @@ struct mq {
 	size_t			 host;		/* url.hosts[host]: the node
 						   tried first, or connected */
 	int			 was_up;	/* a connection was up on it */
+	char			 consumer_tag[128]; /* the consumer now */
 	char			 errstr[128];
 };
 

@@ -153,7 +153,7 @@ if test_have_fault_injection; then
 			    { echo "$id is $(api_json .status)"; return 1; }
 			exactly_once "$id" || return 1
 		done <unsent.ids &&
-		grep -q "not sent (fault injection); retry" \
+		grep -Eq "not sent \(fault injection\); retry|follow-ups not confirmed; publishing them again" \
 		    "$STACK_DIR/oms-worker.log"
 	'
 fi

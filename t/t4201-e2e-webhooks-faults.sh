@@ -116,7 +116,7 @@ test_expect_success 'kill -9 of the oms-notify processes mid-delivery loses noth
 	api_expect 204 admin DELETE "/webhooks/$sid"
 '
 
-if "$OMS_BUILDDIR/oms-worker" --version | grep -q "fault injection"; then
+if test_have_fault_injection; then
 	test_expect_success 'a worker dying after every first apply: every event delivered' '
 		receiver_start fast &&
 		webhook_add fast "[\"*\"]" >fast.id &&

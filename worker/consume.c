@@ -12,13 +12,14 @@
  *   inside heartbeat/2).
  * The prefetch (basic.qos) grows to OMS_WORKER_PREFETCH, or
  * OMS_WORKER_INFLIGHT when that is 0: the broker never hands a process
- * more than it works on. It starts at 1 on every new consumer connection
- * and doubles every WORKER_WINDOW_MS (worker_window; 256 after 0.8 s): a
- * process that dies soon after it starts — a crash loop, a poison message
- * — held few deliveries, so the others' delivery counts are not used up
- * and good commands are not dead-lettered by the queue's delivery limit
- * for another's fault. (Growing on acks instead would stall behind one
- * slow provider call.)
+ * more than it works on. But a new consumer connection first takes one
+ * delivery at a time, and the full prefetch only once it has stayed up
+ * WORKER_WINDOW_MS (worker_window): a process that dies soon after it
+ * starts — a crash loop, a poison message — held one delivery, so the
+ * others' delivery counts are not used up and good commands are not
+ * dead-lettered by the queue's delivery limit for another's fault.
+ * (Growing on acks instead would stall behind one slow provider call;
+ * RabbitMQ applies a new basic.qos only to consumers started after it.)
  * A stop requeues what has not been applied, lets applied deliveries finish
  * their confirms and acks, and leaves; deliveries prefetched but not yet
  * read are returned by the broker when the connection closes.
@@ -36,39 +37,32 @@
 #define WORKER_TICK_MS		1000
 #define WORKER_DOWN_MS		200	/* a turn while the consumer is down */
 #define WORKER_TAKE_MAX		64	/* deliveries read per turn */
-#define WORKER_WINDOW_MS	100	/* the prefetch doubles this often */
+#define WORKER_WINDOW_MS	500	/* up this long: the full prefetch */
 
-/* Slow start of the prefetch (see the top): 1 on a new consumer
- * connection, doubled every WORKER_WINDOW_MS while it stays up. */
+/* Slow start (see the top): a new consumer connection consumes with a
+ * prefetch of 1; once it has stayed up WORKER_WINDOW_MS, a new consumer
+ * with the full prefetch replaces it. */
 static void
 worker_window(struct worker *w)
 {
 	uint64_t gen = mq_generation(w->consumer);
 	struct timespec ts;
-	int64_t now, steps;
-	int next;
+	int64_t now;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	/* down: the next connection starts at 1 */
 	if (mq_fd(w->consumer) < 0 || gen != w->window_gen) {
 		w->window_gen = gen;
 		w->window_since_ms = now;
-		if (w->window != 1) {
-			w->window = 1;
-			(void)mq_set_prefetch(w->consumer, 1);
-		}
+		w->window = 1;
 		return;
 	}
-	if (w->window >= w->window_max)
+	if (w->window > 1 || w->window_max <= 1 ||
+	    now - w->window_since_ms < WORKER_WINDOW_MS)
 		return;
-	steps = (now - w->window_since_ms) / WORKER_WINDOW_MS;
-	next = steps >= 16 ? 65536 : 1 << steps;
-	if (next > w->window_max)
-		next = w->window_max;
-	if (next > w->window && mq_set_prefetch(w->consumer, next) == OMS_OK) {
-		log_debug("prefetch %d -> %d", w->window, next);
-		w->window = next;
+	if (mq_consume_more(w->consumer, w->window_max) == OMS_OK) {
+		log_debug("prefetch 1 -> %d", w->window_max);
+		w->window = w->window_max;
 	}
 }
 
