@@ -142,9 +142,13 @@ roundtrip_create(void)
 		CHECK(in.total >= 0 && in.total <= MONEY_MAX);
 	} else
 		CHECK(in.currency[0] == '\0' && in.total == 0);
-	CHECK(memcmp(&in.shipping_address, &in2.shipping_address,
+	CHECK(in.shipping_address.present == in2.shipping_address.present);
+	CHECK(!in.shipping_address.present ||
+	    memcmp(&in.shipping_address, &in2.shipping_address,
 	    sizeof(in.shipping_address)) == 0);
-	CHECK(memcmp(&in.billing_address, &in2.billing_address,
+	CHECK(in.billing_address.present == in2.billing_address.present);
+	CHECK(!in.billing_address.present ||
+	    memcmp(&in.billing_address, &in2.billing_address,
 	    sizeof(in.billing_address)) == 0);
 	CHECK(strcmp(in.email, in2.email) == 0);
 	CHECK(in.metadata.n == in2.metadata.n);

@@ -12,6 +12,7 @@
  * dead-letters such a message. Encoding builds the JSON from the typed
  * struct and decodes its own output before handing it out.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -375,7 +376,9 @@ command_decode(const char *body, size_t len, struct oms_command *out,
 	char			 why[128];
 	enum oms_err		 r;
 
-	memset(out, 0, sizeof(*out));
+	/* data (about 150 KB) is reset by its validator, as far as it is
+	 * used: zeroing it all for every message costs more than the rest */
+	memset(out, 0, offsetof(struct oms_command, data));
 	if (json_parse_strict(body, len, &root, why, sizeof(why)) != OMS_OK) {
 		char	 detail[160];
 

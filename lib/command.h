@@ -43,7 +43,9 @@ enum oms_role {
 };
 
 /*
- * A command, all by value (about 14 KB; nothing to free). Ids follow the
+ * A command, all by value (about 150 KB; nothing to free). Allocate it
+ * without zeroing (malloc): command_decode() resets the members before
+ * data, and data only as far as its type uses it (lib/order.h). Ids follow the
  * id rule of order_id_valid() — a UUID passes, and so does a derived id
  * such as "<commandId>.pay" for a follow-up. data holds the member that
  * matches type: create (always with items), update or delivered; the

@@ -40,8 +40,8 @@ metadata_validate(struct json_object *v, const char *ptr, int flags,
 	size_t	 found = errs->found;
 	char	 kptr[ORDER_PTR_MAX];
 
-	memset(out, 0, sizeof(*out));
-	out->present = 1;
+	out->present = 1;	/* e[] is 10 KB: written only as filled */
+	out->n = 0;
 	if (!json_object_is_type(v, json_type_object)) {
 		order_errors_add(errs, ptr, "must be an object of strings");
 		return -1;
@@ -86,8 +86,9 @@ metadata_validate(struct json_object *v, const char *ptr, int flags,
 			continue;	/* reported above */
 		e = &out->e[out->n++];
 		memcpy(e->key, key, klen + 1);
+		e->remove = val == NULL;
 		if (val == NULL)
-			e->remove = 1;
+			e->value[0] = '\0';
 		else
 			memcpy(e->value, json_object_get_string(val), vlen + 1);
 	}

@@ -38,7 +38,8 @@ struct oms_metadata {
 int	metadata_key_valid(const char *s, size_t len);
 
 /* Checks v (borrowed; the member at pointer ptr) into *out, in document
- * order. Errors are appended to errs. Returns 0 if valid, else -1. */
+ * order; only out->e[0..n) is written. Errors are appended to errs.
+ * Returns 0 if valid, else -1. */
 int	metadata_validate(struct json_object *v, const char *ptr, int flags,
 	    struct oms_metadata *out, struct order_errors *errs);
 

@@ -12,6 +12,7 @@
  * fails the charset rule. The same validators serve the worker on a
  * command's "data", with pointers prefixed by "/data".
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -255,6 +256,8 @@ order_check_items(struct json_object *obj, const char *prefix,
 		struct json_object *item = json_object_array_get_idx(arr, i);
 
 		snprintf(ptr, sizeof(ptr), "%s/items/%zu", prefix, i);
+		if (i < OMS_ITEMS_MAX)
+			memset(&out->items[i], 0, sizeof(out->items[i]));
 		if (!json_object_is_type(item, json_type_object)) {
 			order_errors_add(errs, ptr, "must be an object");
 			continue;
@@ -267,6 +270,19 @@ order_check_items(struct json_object *obj, const char *prefix,
 	out->nitems = n < OMS_ITEMS_MAX ? n : OMS_ITEMS_MAX;
 }
 
+/* Resets in to an empty input without writing its large members (about
+ * 150 KB, most of it per-item and metadata buffers): a body fills only
+ * what it has, and every request pays for what it writes. */
+static void
+order_input_reset(struct oms_order_input *in)
+{
+	memset(in, 0, offsetof(struct oms_order_input, items));
+	in->shipping_address.present = 0;
+	in->billing_address.present = 0;
+	in->metadata.present = 0;
+	in->metadata.n = 0;
+}
+
 enum oms_err
 order_validate_create(struct json_object *doc, int flags, const char *prefix,
     struct oms_order_input *out, struct order_errors *errs)
@@ -274,7 +290,7 @@ order_validate_create(struct json_object *doc, int flags, const char *prefix,
 	size_t	 found = errs->found, i;
 	int	 single = 0;
 
-	memset(out, 0, sizeof(*out));
+	order_input_reset(out);
 	if (!json_object_is_type(doc, json_type_object)) {
 		order_errors_add(errs, prefix, "must be a JSON object");
 		return OMS_EINVAL;
@@ -296,6 +312,7 @@ order_validate_create(struct json_object *doc, int flags, const char *prefix,
 				order_fail(errs, prefix, order_single_keys[i],
 				    "cannot be combined with items");
 	} else if (single) {
+		memset(&out->items[0], 0, sizeof(out->items[0]));
 		order_check_item_fields(doc, prefix, &out->items[0], errs);
 		out->nitems = 1;
 	} else
@@ -314,7 +331,9 @@ order_validate_update(struct json_object *doc, const char *prefix,
 	size_t	 found = errs->found;
 	int	 any;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(struct oms_order_update, metadata));
+	out->metadata.present = 0;
+	out->metadata.n = 0;
 	if (!json_object_is_type(doc, json_type_object)) {
 		order_errors_add(errs, prefix, "must be a JSON object");
 		return OMS_EINVAL;
@@ -373,7 +392,7 @@ order_parse_create(const char *body, size_t len, int flags,
 	struct json_object	*doc;	/* owned */
 	enum oms_err		 r;
 
-	memset(out, 0, sizeof(*out));
+	order_input_reset(out);
 	if (order_parse_json(body, len, &doc, errs) == -1)
 		return OMS_EINVAL;
 	r = order_validate_create(doc, flags, "", out, errs);
@@ -388,7 +407,9 @@ order_parse_update(const char *body, size_t len, struct oms_order_update *out,
 	struct json_object	*doc;	/* owned */
 	enum oms_err		 r;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(struct oms_order_update, metadata));
+	out->metadata.present = 0;
+	out->metadata.n = 0;
 	if (order_parse_json(body, len, &doc, errs) == -1)
 		return OMS_EINVAL;
 	r = order_validate_update(doc, "", out, errs);

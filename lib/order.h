@@ -38,16 +38,17 @@ struct oms_item {
 /*
  * A validated create body. priced: the order has a currency and every item
  * a unitPrice; then subtotal and total are computed (lib/money.c) and the
- * other amounts are 0 when absent. The items live in the struct (about
- * 150 KB with names, addresses and metadata), so it needs no freeing: keep
- * it off the stack.
+ * other amounts are 0 when absent. Everything lives in the struct (about
+ * 150 KB at the limits), so it needs no freeing: keep it off the stack.
+ * The validators zero the members before items, and of the rest only what
+ * they fill (items[0..nitems), an address when .present, metadata.e[0..n)):
+ * read nothing beyond those, and copy the struct no more than needed.
  */
 struct oms_order_input {
 	char			 customer_id[OMS_ID_MAX + 1];
 	char			 payment_method_id[OMS_ID_MAX + 1];
 	char			 store_id[OMS_ID_MAX + 1];	/* "" when absent */
 	size_t			 nitems;		/* 1..OMS_ITEMS_MAX */
-	struct oms_item		 items[OMS_ITEMS_MAX];
 	int			 priced;
 	char			 currency[MONEY_CODE_LEN + 1];	/* "" unpriced */
 	int64_t			 subtotal;
@@ -56,13 +57,15 @@ struct oms_order_input {
 	int64_t			 discount_total;
 	int64_t			 total;
 	char			 email[EMAIL_MAX + 1];		/* "" when absent */
+	struct oms_item		 items[OMS_ITEMS_MAX];
 	struct oms_address	 shipping_address;	/* .present */
 	struct oms_address	 billing_address;
 	struct oms_metadata	 metadata;		/* .n == 0 when none */
 };
 
 /* PATCH /orders/{id}: at least one of shipCompanyId, trackingNumber and
- * metadata is set; the ids are "" when absent. */
+ * metadata is set; the ids are "" when absent. Of metadata only e[0..n)
+ * is written. */
 struct oms_order_update {
 	char			 ship_company_id[OMS_ID_MAX + 1];
 	char			 tracking_number[OMS_ID_MAX + 1];

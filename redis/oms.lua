@@ -417,9 +417,14 @@ local ROLES = { customer = true, shipper = true, admin = true, system = true }
 
 -- Returns ctx (the parsed call) or an error reply.
 local function parse_call(keys, args)
-	if #keys ~= 10 then
-		return nil, einval('oms_apply takes 10 keys, got ' .. #keys)
+	if #keys ~= 10 and #keys ~= 8 then
+		return nil, einval('oms_apply takes 10 keys (or 8), got ' .. #keys)
 	end
+	-- A worker from before order numbers passes 8 keys: during a rolling
+	-- upgrade its creates are numbered too, with the same two keys (oms
+	-- runs on one Redis, not a cluster, so naming them here is safe).
+	keys[9] = keys[9] or 'oms:seq:order'
+	keys[10] = keys[10] or 'oms:ordernumber'
 	if #args ~= 10 then
 		return nil, einval('oms_apply takes 10 arguments, got ' .. #args)
 	end

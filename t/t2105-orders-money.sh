@@ -123,6 +123,8 @@ test_expect_success 'it is paid and shipped, and the API shows the same totals' 
 	test_eq "$(api_json .email)" ada@example.org &&
 	test_eq "$(api_jc .metadata)" "{\"channel\":\"web\",\"erpId\":\"SO-1\"}" &&
 	test_match "$(api_json .orderNumber)" "^[1-9][0-9]*$" &&
+	test_eq "$(api_jc "[.orderNumber, .subtotal, .total, .items[0].unitPrice] | map(type)")" \
+	    "[\"number\",\"number\",\"number\",\"number\"]" &&
 	api_json .orderNumber >priced.num &&
 	api_jc "{currency, subtotal, shippingTotal, taxTotal, discountTotal, total, items, shippingAddress, billingAddress, email, metadata, orderNumber}" >api.money
 '

@@ -313,6 +313,17 @@ test_expect_success 'a priced create stores money, addresses, metadata and an or
 	test_eq "$(R GET oms:seq:order)" $((before + 2))
 '
 
+test_expect_success 'a worker from before order numbers (8 keys) still numbers its creates' '
+	seq=$(R GET oms:seq:order) &&
+	args_for orders.create cp8 op8 "$CREATE" "$SYSTEM" &&
+	W FCALL oms_apply 8 "${A[@]:0:8}" "${A[@]:10}" >res &&
+	res_is_json &&
+	expect_res applied none created 1 "[{\"type\":\"orders.process.payment\",\"commandId\":\"cp8.pay\"}]" &&
+	test_eq "$(h op8 orderNumber)" $((seq + 1)) &&
+	test_eq "$(R HGET oms:ordernumber $((seq + 1)))" op8 &&
+	test_match "$(W FCALL oms_apply 9 "${A[@]:0:9}" "${A[@]:10}")" "^EINVAL"
+'
+
 test_expect_success 'update: metadata merged, null removes, 20 keys at most, any status' '
 	apply orders.update mu1 op1 "{\"metadata\":{\"a\":null,\"c\":\"3\"}}" "$ADMIN" &&
 	expect_res applied created created 2 "[]" &&

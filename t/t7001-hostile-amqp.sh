@@ -12,6 +12,8 @@ CID=01a21290-4830-74a6-b744-33aec95453d1
 AT=2026-11-25T11:00:00.000Z
 ITEMS='"items":[{"productId":"p","variantId":"v","quantity":1}]'
 DATA="{\"customerId\":\"c1\",\"paymentMethodId\":\"pm\",$ITEMS}"
+# priced items whose computed totals are right (10): the order-level ones vary
+PRICED_ITEMS='"items":[{"productId":"p","variantId":"v","quantity":2,"unitPrice":5,"total":10}]'
 ADMIN='{"role":"admin"}'
 envelope() { # envelope TYPE DATA [ACTOR]: an envelope
 	printf '{"v":1,"type":"%s","commandId":"%s","orderId":"%s","issuedAt":"%s","actor":%s,"data":%s}' \
@@ -45,7 +47,7 @@ bad() { # bad ROUTING-KEY BODY: one malformed command
 	publish "$1" "$2"
 }
 
-test_expect_success 'publish 24 malformed commands' '
+test_expect_success 'publish 28 malformed commands' '
 	bad orders.create "not json" &&
 	bad orders.create "" &&
 	bad orders.create "[]" &&
@@ -70,7 +72,11 @@ test_expect_success 'publish 24 malformed commands' '
 	bad orders.cancel "{\"v\":1,\"type\":\"orders.cancel\",\"v\":1}" &&
 	bad orders.create "$(envelope orders.create "{\"customerId\":\"c1\",\"paymentMethodId\":\"pm\",\"items\":[{\"productId\":\"p\",\"variantId\":\"v\",\"quantity\":1.5}]}")" &&
 	bad orders.create "$(head -c 120000 /dev/zero | tr "\0" "[")" &&
-	test "$n" = 24
+	bad orders.create "$(envelope orders.create "{\"customerId\":\"c1\",\"paymentMethodId\":\"pm\",\"currency\":\"EUR\",$PRICED_ITEMS,\"subtotal\":10,\"shippingTotal\":0,\"taxTotal\":0,\"discountTotal\":0,\"total\":11}")" &&
+	bad orders.create "$(envelope orders.create "{\"customerId\":\"c1\",\"paymentMethodId\":\"pm\",\"currency\":\"EUR\",$PRICED_ITEMS}")" &&
+	bad orders.create "$(envelope orders.create "{\"customerId\":\"c1\",\"paymentMethodId\":\"pm\",$PRICED_ITEMS}")" &&
+	bad orders.create "$(envelope orders.create "{\"customerId\":\"c1\",\"paymentMethodId\":\"pm\",$ITEMS,\"shippingAddress\":{\"name\":\"a\",\"line1\":\"1\",\"city\":\"c\",\"postalCode\":\"1\",\"country\":\"XX\"}}")" &&
+	test "$n" = 28
 '
 
 test_expect_success 'every one of them is in the DLQ, and nothing was applied' '

@@ -301,7 +301,9 @@ START_TEST(test_canonical_roundtrip)
 	ck_assert_int_eq(order_parse_create(s, len, ORDER_ITEMS_ONLY |
 	    ORDER_COMPUTED, again, &errs), OMS_OK);
 	ck_assert_int_eq(again->total, 3506);
-	ck_assert_int_eq(memcmp(again->items, in->items, sizeof(in->items)), 0);
+	ck_assert_uint_eq(again->nitems, in->nitems);
+	ck_assert_int_eq(memcmp(again->items, in->items, in->nitems *
+	    sizeof(in->items[0])), 0);
 	json_object_put(o);
 	free(again);
 }
