@@ -174,6 +174,7 @@ handle_orders_list(struct app *app, struct http_req *req,
 		    LIST_BATCH) !=
 		    OMS_OK || r->type != STORE_ARRAY) {
 			store_reply_free(r);
+			json_object_put(items);
 			json_object_put(doc);
 			orders_unavailable(req, "Redis",
 			    store_errstr(app->store));
@@ -209,6 +210,7 @@ handle_orders_list(struct app *app, struct http_req *req,
 			    ids + done, want, h) != OMS_OK ||
 			    read_any_error(h, want)) {
 				store_reply_free(r);
+				json_object_put(items);
 				json_object_put(doc);
 				orders_unavailable(req, "Redis",
 				    store_errstr(app->store));
