@@ -65,6 +65,17 @@ provider_url_ok(const char *url)
 	    '\0';
 }
 
+/* Whether s may go into a header value: no control characters (a CR or
+ * LF would end the header and start another). */
+static int
+provider_header_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 static char *
 provider_auth(const char *token)
 {
@@ -95,6 +106,14 @@ provider_new(const struct oms_config *cfg, struct http *h, char *err,
 	if (!provider_url_ok(cfg->shipping_url)) {
 		snprintf(err, errlen, "OMS_SHIPPING_URL: must be an http:// or "
 		    "https:// URL");
+		return NULL;
+	}
+	if ((cfg->payment_token != NULL &&
+	    !provider_header_ok(cfg->payment_token)) ||
+	    (cfg->shipping_token != NULL &&
+	    !provider_header_ok(cfg->shipping_token))) {
+		snprintf(err, errlen, "OMS_PAYMENT_TOKEN/OMS_SHIPPING_TOKEN: "
+		    "a token must not contain control characters");
 		return NULL;
 	}
 	p = xcalloc(1, sizeof(*p));
@@ -365,13 +384,17 @@ provider_start(struct provider *p, const struct provider_call *c,
 
 	body = provider_body(c, &path);
 	url = http_url_join(pay ? p->payment_url : p->shipping_url, path);
+	/* c->key is a commandId the decoder validated (a UUID and suffixes) */
 	key = xasprintf("Idempotency-Key: %s", c->key);
 	headers[n++] = "Content-Type: application/json";
 	headers[n++] = "Accept: application/json";
 	headers[n++] = key;
 	if ((pay ? p->payment_auth : p->shipping_auth) != NULL)
 		headers[n++] = pay ? p->payment_auth : p->shipping_auth;
-	if (c->request_id != NULL && *c->request_id != '\0') {
+	/* the correlation id comes from the message: sent only when it is a
+	 * plain header value */
+	if (c->request_id != NULL && *c->request_id != '\0' &&
+	    strlen(c->request_id) <= 128 && provider_header_ok(c->request_id)) {
 		rid = xasprintf("X-Request-Id: %s", c->request_id);
 		headers[n++] = rid;
 	}
