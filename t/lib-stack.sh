@@ -1039,7 +1039,8 @@ stack_start_redis_sentinel() {
 		REDIS_DEFAULT_HASH="$(stack__redis_hash "$(stack_secret redis-default)")" \
 		REDIS_OMS_FCGI_HASH="$(stack__redis_hash "$(stack_secret redis-oms-fcgi)")" \
 		REDIS_OMS_WORKER_HASH="$(stack__redis_hash "$(stack_secret redis-oms-worker)")" \
-		REDIS_OMSCTL_HASH="$(stack__redis_hash "$(stack_secret redis-omsctl)")") || return 1
+		REDIS_OMSCTL_HASH="$(stack__redis_hash "$(stack_secret redis-omsctl)")" \
+		REDIS_OMS_NOTIFY_HASH="$(stack__redis_hash "$(stack_secret redis-oms-notify)")") || return 1
 	pass=$(stack_secret redis-default) || return 1
 	p1=$(stack__redis_ha_port r1)
 	for n in r1 r2 r3; do
@@ -1323,7 +1324,8 @@ stack_start_rabbit_cluster() {
 		AMQP_OMS_FCGI_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-fcgi)")" \
 		AMQP_OMS_WORKER_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-worker)")" \
 		AMQP_OMSCTL_HASH="$(stack__rabbit_hash "$(stack_secret amqp-omsctl)")" \
-		AMQP_OMS_ADMIN_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-admin)")") || return 1
+		AMQP_OMS_ADMIN_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-admin)")" \
+		AMQP_OMS_NOTIFY_HASH="$(stack__rabbit_hash "$(stack_secret amqp-oms-notify)")") || return 1
 	if [ "$(id -u)" = 0 ]; then
 		chown rabbitmq: "$STACK_DIR/rabbit-cluster-definitions.json" &&
 			stack__traversable "$STACK_DIR" || return 1

@@ -60,9 +60,9 @@ test_expect_success 'depends_on waits for healthy services (the init step: compl
 	nginx oms-fcgi service_healthy
 	oms-fcgi rabbitmq service_healthy
 	oms-fcgi redis service_healthy
-	oms-worker oms-provider-sim service_healthy
 	oms-notify rabbitmq service_healthy
 	oms-notify redis service_healthy
+	oms-worker oms-provider-sim service_healthy
 	oms-worker rabbitmq service_healthy
 	oms-worker redis service_healthy
 	rabbitmq oms-init service_completed_successfully
