@@ -32,7 +32,10 @@
 static int handle_healthz, handle_readyz, handle_orders_list,
     handle_order_create, handle_order_get, handle_order_update,
     handle_order_delete, handle_order_events, handle_order_cancel,
-    handle_order_delivered, handle_metrics;
+    handle_order_delivered, handle_metrics, handle_webhook_create,
+    handle_webhooks_list, handle_webhook_get, handle_webhook_update,
+    handle_webhook_delete, handle_webhook_rotate, handle_webhook_deliveries,
+    handle_webhook_redeliver;
 
 /* As app_routes in fcgi-app/app.c. */
 static const struct route routes[] = {
@@ -47,6 +50,15 @@ static const struct route routes[] = {
 	{ "PATCH",	"/orders/{id}/cancel",	  &handle_order_cancel },
 	{ "PATCH",	"/orders/{id}/delivered", &handle_order_delivered },
 	{ "GET",	"/metrics",	&handle_metrics },
+	{ "POST",	"/webhooks",	&handle_webhook_create },
+	{ "GET",	"/webhooks",	&handle_webhooks_list },
+	{ "GET",	"/webhooks/{id}",	&handle_webhook_get },
+	{ "PATCH",	"/webhooks/{id}",	&handle_webhook_update },
+	{ "DELETE",	"/webhooks/{id}",	&handle_webhook_delete },
+	{ "POST",	"/webhooks/{id}/rotate-secret",	&handle_webhook_rotate },
+	{ "GET",	"/webhooks/{id}/deliveries", &handle_webhook_deliveries },
+	{ "POST",	"/webhooks/{id}/deliveries/{eventId}/redeliver",
+			    &handle_webhook_redeliver },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
