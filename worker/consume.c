@@ -12,10 +12,10 @@
  *   inside heartbeat/2).
  * The prefetch (basic.qos) grows to OMS_WORKER_PREFETCH, or
  * OMS_WORKER_INFLIGHT when that is 0: the broker never hands a process
- * more than it works on. But a new consumer connection first takes one
- * delivery at a time, and the full prefetch only once it has stayed up
- * WORKER_WINDOW_MS (worker_window): a process that dies soon after it
- * starts — a crash loop, a poison message — held one delivery, so the
+ * more than it works on. But a new consumer connection starts at one
+ * delivery at a time and doubles that every WORKER_WINDOW_MS it stays up
+ * (worker_window; 256 after 4 s): a process that dies soon after it
+ * starts — a crash loop, a poison message — held few deliveries, so the
  * others' delivery counts are not used up and good commands are not
  * dead-lettered by the queue's delivery limit for another's fault.
  * (Growing on acks instead would stall behind one slow provider call;
@@ -37,17 +37,18 @@
 #define WORKER_TICK_MS		1000
 #define WORKER_DOWN_MS		200	/* a turn while the consumer is down */
 #define WORKER_TAKE_MAX		64	/* deliveries read per turn */
-#define WORKER_WINDOW_MS	500	/* up this long: the full prefetch */
+#define WORKER_WINDOW_MS	500	/* the prefetch doubles this often */
 
 /* Slow start (see the top): a new consumer connection consumes with a
- * prefetch of 1; once it has stayed up WORKER_WINDOW_MS, a new consumer
- * with the full prefetch replaces it. */
+ * prefetch of 1, doubled every WORKER_WINDOW_MS it stays up (a new
+ * consumer with the larger prefetch replaces the old one each time). */
 static void
 worker_window(struct worker *w)
 {
 	uint64_t gen = mq_generation(w->consumer);
 	struct timespec ts;
-	int64_t now;
+	int64_t now, steps;
+	int next;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -57,12 +58,15 @@ worker_window(struct worker *w)
 		w->window = 1;
 		return;
 	}
-	if (w->window > 1 || w->window_max <= 1 ||
-	    now - w->window_since_ms < WORKER_WINDOW_MS)
+	if (w->window >= w->window_max)
 		return;
-	if (mq_consume_more(w->consumer, w->window_max) == OMS_OK) {
-		log_debug("prefetch 1 -> %d", w->window_max);
-		w->window = w->window_max;
+	steps = (now - w->window_since_ms) / WORKER_WINDOW_MS;
+	next = steps >= 16 ? 65536 : 1 << steps;
+	if (next > w->window_max)
+		next = w->window_max;
+	if (next > w->window && mq_consume_more(w->consumer, next) == OMS_OK) {
+		log_debug("prefetch %d -> %d", w->window, next);
+		w->window = next;
 	}
 }
 
