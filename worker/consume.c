@@ -26,7 +26,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "log.h"
 #include "prefork.h"
@@ -46,12 +45,9 @@ static void
 worker_window(struct worker *w)
 {
 	uint64_t gen = mq_generation(w->consumer);
-	struct timespec ts;
-	int64_t now, steps;
+	int64_t now = loop_now_ms(), steps;
 	int next;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if (mq_fd(w->consumer) < 0 || gen != w->window_gen) {
 		w->window_gen = gen;
 		w->window_since_ms = now;
