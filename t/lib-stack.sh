@@ -1352,12 +1352,22 @@ stack_start_rabbit_cluster() {
 		stack__err "the three nodes did not form one cluster"
 		return 1
 	}
-	for q in order-worker-queue order-worker-queue.dead; do
-		for n in c2 c3; do
-			stack__rabbit_cluster_env c1 "$(stack__rabbit_bin rabbitmq-queues)" \
-				-n "$(stack__rabbit_cluster_var c1 NAME)" add_member -p oms "$q" \
-				"$(stack__rabbit_cluster_var $n NAME)" >>"$STACK_DIR/rabbit-c1/log/members.log" 2>&1
-		done
+	# Every quorum queue the definitions declared while c1 was alone gets a
+	# member on c2 and c3, as docs/scaling.md tells an operator to do.
+	for n in c2 c3; do
+		stack__rabbit_cluster_env c1 "$(stack__rabbit_bin rabbitmq-queues)" \
+			-n "$(stack__rabbit_cluster_var c1 NAME)" grow \
+			"$(stack__rabbit_cluster_var $n NAME)" all --vhost-pattern '^oms$' \
+			>>"$STACK_DIR/rabbit-c1/log/members.log" 2>&1 || {
+			stack__err "could not grow the quorum queues onto $n"
+			return 1
+		}
+	done
+	for q in order-worker-queue order-worker-queue.dead oms-notify-queue; do
+		[ "$(stack_rabbit_cluster_members "$q")" = 3 ] || {
+			stack__err "quorum queue $q has no member on each node"
+			return 1
+		}
 	done
 	STACK_RABBIT_CLUSTER_START_MS=$(($(stack__now_ms) - t0))
 	export STACK_RABBIT_CLUSTER_START_MS

@@ -34,6 +34,7 @@ test_expect_success 'start a 3-node RabbitMQ cluster; the daemons on its three h
 	stack_start_rabbit_cluster &&
 	echo "cluster formed in $STACK_RABBIT_CLUSTER_START_MS ms" >figures &&
 	test "$(stack_rabbit_cluster_members order-worker-queue)" = 3 &&
+	test "$(stack_rabbit_cluster_members oms-notify-queue)" = 3 &&
 	STACK_AMQP_URL=$STACK_AMQP_CLUSTER_URL &&
 	stack_start_worker OMS_WORKER_PROCESSES=2 &&
 	stack_start_fcgi OMS_FCGI_PROCESSES=1 &&
@@ -77,8 +78,9 @@ test_expect_success 'no 202 is lost: every order is shipped by the workers' '
 	    { echo "shipped $(shipped_count ids) of $(wc -l <ids)"; false; }; }
 '
 
-test_expect_success 'the quorum queue kept a majority: 2 of 3 members online' '
-	test "$(stack_rabbit_cluster_members order-worker-queue)" = 2
+test_expect_success 'the quorum queues kept a majority: 2 of 3 members online' '
+	test "$(stack_rabbit_cluster_members order-worker-queue)" = 2 &&
+	test "$(stack_rabbit_cluster_members oms-notify-queue)" = 2
 '
 
 test_expect_success 'no sanitizer report' '
