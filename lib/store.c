@@ -30,7 +30,7 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
-#include "store.h"
+#include "store_impl.h"
 #include "url.h"
 #include "xmalloc.h"
 
@@ -331,57 +331,6 @@ store_ping(struct store *st)
 	return rc;
 }
 
-void
-store_reply_free(struct store_reply *r)
-{
-	if (r == NULL)
-		return;
-	for (size_t i = 0; i < r->nelem; i++)
-		store_reply_free(r->elem[i]);
-	free(r->elem);
-	free(r->str);
-	free(r);
-}
-
-/* Deep-copies a hiredis reply into ours. */
-static struct store_reply *
-store_copy(const redisReply *hr)
-{
-	struct store_reply *r = xcalloc(1, sizeof(*r));
-
-	switch (hr->type) {
-	case REDIS_REPLY_STRING:
-		r->type = STORE_STRING;
-		break;
-	case REDIS_REPLY_STATUS:
-		r->type = STORE_STATUS;
-		break;
-	case REDIS_REPLY_ERROR:
-		r->type = STORE_ERROR;
-		break;
-	case REDIS_REPLY_INTEGER:
-		r->type = STORE_INTEGER;
-		r->integer = hr->integer;
-		return r;
-	case REDIS_REPLY_ARRAY:
-		r->type = STORE_ARRAY;
-		r->nelem = hr->elements;
-		r->elem = xcalloc(hr->elements > 0 ? hr->elements : 1,
-		    sizeof(*r->elem));
-		for (size_t i = 0; i < hr->elements; i++)
-			r->elem[i] = store_copy(hr->element[i]);
-		return r;
-	default:
-		r->type = STORE_NIL;
-		return r;
-	}
-	r->len = hr->len;
-	r->str = xmalloc(hr->len + 1);
-	memcpy(r->str, hr->str, hr->len);
-	r->str[hr->len] = '\0';
-	return r;
-}
-
 /* Takes a hiredis reply (NULL: no answer) and hands out our copy. */
 static enum oms_err
 store_finish(struct store *st, redisReply *hr, struct store_reply **out)
@@ -394,7 +343,7 @@ store_finish(struct store *st, redisReply *hr, struct store_reply **out)
 		freeReplyObject(hr);
 		return OMS_EUNAVAIL;
 	}
-	*out = store_copy(hr);
+	*out = store_reply_copy(hr);
 	freeReplyObject(hr);
 	return OMS_OK;
 }
@@ -492,7 +441,7 @@ store_pipeline(struct store *st, const char *fmt, const char *const *args,
 			freeReplyObject(hr);
 			return OMS_EUNAVAIL;
 		}
-		out[i] = store_copy(hr);
+		out[i] = store_reply_copy(hr);
 		freeReplyObject(hr);
 	}
 	return OMS_OK;
