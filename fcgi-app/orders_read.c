@@ -339,10 +339,10 @@ handle_orders_list(struct app *app, struct http_req *req,
 				}
 				store_reply_free(h[j]);
 				scanned++;
-				snprintf(next, sizeof(next), "%lld:%s",
-				    scores[done + j], ids[done + j]);
 			}
 			done += want;
+			snprintf(next, sizeof(next), "%lld:%s",
+			    scores[done - 1], ids[done - 1]);
 		}
 		if (found >= q.limit || scanned >= LIST_SCAN_MAX)
 			more = 1;	/* stopped early: maybe more */

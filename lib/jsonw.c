@@ -12,7 +12,6 @@
  * jsonw_stored() in one pass the way json-c's parse-and-print would; what
  * it is not sure to reproduce it hands back to the caller, untouched.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,10 +152,16 @@ jsonw_strz(struct jsonw *w, const char *s)
 int
 jsonw_int(struct jsonw *w, long long v)
 {
-	char	 num[24];
-	int	 n = snprintf(num, sizeof(num), "%lld", v);
+	char			 num[24], *p = num + sizeof(num);
+	unsigned long long	 u = v < 0 ? 0ULL - (unsigned long long)v :
+				    (unsigned long long)v;
 
-	return jsonw_raw(w, num, (size_t)n);
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		*--p = '-';
+	return jsonw_raw(w, p, (size_t)(num + sizeof(num) - p));
 }
 
 /* ------------------------------------------------------------------ */

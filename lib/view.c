@@ -24,38 +24,43 @@
 enum view_kind { VIEW_STR, VIEW_INT, VIEW_BOOL, VIEW_ARRAY, VIEW_OBJECT,
 	VIEW_OBJECT_OR_NULL };
 
-/* The representation's members, in order, and how each is shown. */
+/* The representation's members, in order: the name, its length, the
+ * member's key as written ("name":), and how it is shown. */
+#define F(n, k)	{ #n, sizeof(#n) - 1, "\"" #n "\":", k }
 static const struct {
 	const char	*name;
+	size_t		 len;
+	const char	*key;
 	enum view_kind	 kind;
 } view_fields[] = {
-	{ "id", VIEW_STR },
-	{ "orderNumber", VIEW_INT },
-	{ "customerId", VIEW_STR },
-	{ "paymentMethodId", VIEW_STR },
-	{ "storeId", VIEW_STR },
-	{ "items", VIEW_ARRAY },
-	{ "currency", VIEW_STR },		/* VIEW_MONEY_FIRST */
-	{ "subtotal", VIEW_INT },
-	{ "shippingTotal", VIEW_INT },
-	{ "taxTotal", VIEW_INT },
-	{ "discountTotal", VIEW_INT },
-	{ "total", VIEW_INT },
-	{ "shippingAddress", VIEW_OBJECT_OR_NULL },
-	{ "billingAddress", VIEW_OBJECT_OR_NULL },
-	{ "email", VIEW_STR },
-	{ "metadata", VIEW_OBJECT },		/* VIEW_MONEY_LAST */
-	{ "status", VIEW_STR },
-	{ "isDeleted", VIEW_BOOL },
-	{ "paymentTransactionId", VIEW_STR },
-	{ "refundTransactionId", VIEW_STR },
-	{ "shipCompanyId", VIEW_STR },
-	{ "trackingNumber", VIEW_STR },
-	{ "confirmationId", VIEW_STR },
-	{ "createdAt", VIEW_STR },
-	{ "updatedAt", VIEW_STR },
-	{ "version", VIEW_INT },
+	F(id, VIEW_STR),
+	F(orderNumber, VIEW_INT),
+	F(customerId, VIEW_STR),
+	F(paymentMethodId, VIEW_STR),
+	F(storeId, VIEW_STR),
+	F(items, VIEW_ARRAY),
+	F(currency, VIEW_STR),		/* VIEW_MONEY_FIRST */
+	F(subtotal, VIEW_INT),
+	F(shippingTotal, VIEW_INT),
+	F(taxTotal, VIEW_INT),
+	F(discountTotal, VIEW_INT),
+	F(total, VIEW_INT),
+	F(shippingAddress, VIEW_OBJECT_OR_NULL),
+	F(billingAddress, VIEW_OBJECT_OR_NULL),
+	F(email, VIEW_STR),
+	F(metadata, VIEW_OBJECT),		/* VIEW_MONEY_LAST */
+	F(status, VIEW_STR),
+	F(isDeleted, VIEW_BOOL),
+	F(paymentTransactionId, VIEW_STR),
+	F(refundTransactionId, VIEW_STR),
+	F(shipCompanyId, VIEW_STR),
+	F(trackingNumber, VIEW_STR),
+	F(confirmationId, VIEW_STR),
+	F(createdAt, VIEW_STR),
+	F(updatedAt, VIEW_STR),
+	F(version, VIEW_INT),
 };
+#undef F
 #define VIEW_NFIELDS (sizeof(view_fields) / sizeof(view_fields[0]))
 _Static_assert(VIEW_NFIELDS == VIEW_ORDER_NFIELDS,
     "struct view_order has a slot per member");
@@ -144,10 +149,12 @@ view_order_index(const struct store_reply *r, struct view_order *o)
 		return -1;
 	for (size_t i = 0; i + 1 < r->nelem; i += 2) {
 		const char *f = r->elem[i]->str;
+		size_t n = r->elem[i]->len;
 
 		for (size_t j = 0; f != NULL && j < VIEW_NFIELDS; j++)
-			if (f[0] == view_fields[j].name[0] &&
-			    strcmp(f, view_fields[j].name) == 0) {
+			if (n == view_fields[j].len && f[0] ==
+			    view_fields[j].name[0] && memcmp(f,
+			    view_fields[j].name, n) == 0) {
 				o->v[j] = r->elem[i + 1];
 				break;
 			}
@@ -243,10 +250,9 @@ int
 view_order_write(const struct view_order *o, struct jsonw *w)
 {
 	for (size_t i = 0; i < VIEW_NFIELDS; i++)
-		if (jsonw_raw(w, i == 0 ? "{\"" : ",\"", 2) == -1 ||
-		    jsonw_lit(w, view_fields[i].name) == -1 ||
-		    jsonw_raw(w, "\":", 2) == -1 ||
-		    view_write_field(w, i, o->v[i]) == -1)
+		if (jsonw_raw(w, i == 0 ? "{" : ",", 1) == -1 ||
+		    jsonw_raw(w, view_fields[i].key, view_fields[i].len + 3) ==
+		    -1 || view_write_field(w, i, o->v[i]) == -1)
 			return -1;
 	return jsonw_raw(w, "}", 1);
 }
