@@ -31,8 +31,10 @@
 #define LIST_BATCH	100
 #define LIST_SCAN_MAX	1000
 #define EVENTS_MAX	1000
-/* The largest document written (200 orders at their validated limits
- * stay far below it); beyond it the request fails rather than grow. */
+/* The largest document written: 200 orders at their validated limits
+ * (100 items with 200-character names, two addresses, 20 metadata values
+ * of 500 characters) stay below 32 MB; beyond it the request fails (500)
+ * rather than grow. */
 #define READ_DOC_MAX	(64u << 20)
 
 /* True (after freeing h[0..n-1]) if one of the n replies is an error
@@ -58,7 +60,7 @@ read_respond(struct http_req *req, struct jsonw *w)
 {
 	if (w->err) {
 		log_warnx("a response outgrew %u bytes", READ_DOC_MAX);
-		http_problem(req, 500, "too-large", "Internal Server Error",
+		http_problem(req, 500, "internal", "Internal Server Error",
 		    "The answer would be too large; ask for fewer orders "
 		    "(limit).", NULL, NULL);
 	} else
