@@ -29,9 +29,14 @@ R() {
 	stack_redis_cli "$@" | tr -d '\r'
 }
 
-# jsonc [--list]: view-jsonc over the ids on stdin.
+# jsonc: view-jsonc over the ids on stdin, an order a line.
 jsonc() {
-	OMS_REDIS_URL=$(stack_redis_url omsctl) "$OMS_BUILDDIR/t/helpers/view-jsonc" "$@"
+	OMS_REDIS_URL=$(stack_redis_url omsctl) "$OMS_BUILDDIR/t/helpers/view-jsonc"
+}
+
+# jsonc_list: view-jsonc --list over the ids on stdin.
+jsonc_list() {
+	OMS_REDIS_URL=$(stack_redis_url omsctl) "$OMS_BUILDDIR/t/helpers/view-jsonc" --list
 }
 
 status_is() { # ID STATUS
@@ -115,16 +120,16 @@ test_expect_success 'GET /orders: whole pages are the bytes of the json-c path' 
 	test_eq "$(api_json .nextCursor)" null &&
 	R ZREVRANGE oms:orders 0 -1 >index.txt &&
 	test_eq "$(wc -l <index.txt)" 5 &&
-	jsonc --list <index.txt >want.b &&
+	jsonc_list <index.txt >want.b &&
 	test_cmp want.b "$TRASH_DIRECTORY/api.b" &&
 	api_expect 200 customer GET "/orders?limit=200" &&
 	grep -v "^$(sed -n 1p ids.txt)\$" index.txt >visible.txt &&
 	test_eq "$(wc -l <visible.txt)" 4 &&
-	jsonc --list <visible.txt >want.b &&
+	jsonc_list <visible.txt >want.b &&
 	test_cmp want.b "$TRASH_DIRECTORY/api.b" &&
 	api_expect 200 admin GET "/orders?status=canceled" &&
 	grep -Fx -e "$(sed -n 2p ids.txt)" -e "$(sed -n 5p ids.txt)" index.txt >canceled.txt &&
-	jsonc --list <canceled.txt >want.b &&
+	jsonc_list <canceled.txt >want.b &&
 	test_cmp want.b "$TRASH_DIRECTORY/api.b"
 '
 
