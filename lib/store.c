@@ -303,15 +303,21 @@ store_connect(struct store *st)
 	return OMS_OK;
 }
 
+/* store_moved for the text err of an error reply. */
+static int
+store_moved_err(const struct store *st, const char *err)
+{
+	return st->sentinel && (strncmp(err, "READONLY", 8) == 0 ||
+	    strncmp(err, "LOADING", 7) == 0 ||
+	    strncmp(err, "MASTERDOWN", 10) == 0);
+}
+
 /* True for the error replies after which, behind Sentinels, the node is
  * not the master to talk to: the command did not run; resolve again. */
 static int
 store_moved(const struct store *st, const redisReply *hr)
 {
-	return st->sentinel && hr->type == REDIS_REPLY_ERROR &&
-	    (strncmp(hr->str, "READONLY", 8) == 0 ||
-	    strncmp(hr->str, "LOADING", 7) == 0 ||
-	    strncmp(hr->str, "MASTERDOWN", 10) == 0);
+	return hr->type == REDIS_REPLY_ERROR && store_moved_err(st, hr->str);
 }
 
 enum oms_err
@@ -419,6 +425,7 @@ enum oms_err
 store_pipeline(struct store *st, const char *fmt, const char *const *args,
     size_t n, struct store_reply **out)
 {
+	redisReplyObjectFunctions *saved;
 	size_t i;
 
 	if (store_connect(st) != OMS_OK)
@@ -426,24 +433,28 @@ store_pipeline(struct store *st, const char *fmt, const char *const *args,
 	for (i = 0; i < n; i++)
 		if (redisAppendCommand(st->ctx, fmt, args[i]) != REDIS_OK)
 			return store_fail(st, "pipeline", st->ctx->errstr);
+	/* our reply objects straight from the reader (store_reply.c) */
+	saved = st->ctx->reader->fn;
+	st->ctx->reader->fn = &store_reply_functions;
 	for (i = 0; i < n; i++) {
-		void *hr = NULL;
+		void *v = NULL;
 
-		if (redisGetReply(st->ctx, &hr) != REDIS_OK || hr == NULL) {
+		if (redisGetReply(st->ctx, &v) != REDIS_OK || v == NULL) {
 			while (i > 0)
 				store_reply_free(out[--i]);
 			return store_fail(st, "pipeline", st->ctx->errstr);
 		}
-		if (store_moved(st, hr)) {
+		out[i] = v;
+		if (out[i]->type == STORE_ERROR &&
+		    store_moved_err(st, out[i]->str)) {
+			store_fail(st, "pipeline", out[i]->str);
+			i++;
 			while (i > 0)
 				store_reply_free(out[--i]);
-			store_fail(st, "pipeline", ((redisReply *)hr)->str);
-			freeReplyObject(hr);
 			return OMS_EUNAVAIL;
 		}
-		out[i] = store_reply_copy(hr);
-		freeReplyObject(hr);
 	}
+	st->ctx->reader->fn = saved;
 	return OMS_OK;
 }
 

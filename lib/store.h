@@ -40,8 +40,8 @@ struct store_reply {
 	size_t			 len;		/* of str, which may hold NULs */
 	struct store_reply	**elem;		/* STORE_ARRAY */
 	size_t			 nelem;
-	int			 block;		/* this and all under it are one
-						   allocation (replies of store.c) */
+	int			 block;		/* how store.c allocated it; 0:
+						   node, elem and str each apart */
 };
 
 /* Runs one command given as argc strings of argvlen bytes. On OMS_OK *out
