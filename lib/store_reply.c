@@ -154,8 +154,15 @@ store_reply_fn_string(const redisReadTask *task, char *str, size_t len)
 	return r;
 }
 
+/* hiredis 1.x counts elements in a size_t, 0.14 (Debian 12) in an int. */
+#if HIREDIS_MAJOR >= 1
+typedef size_t	store_reply_count;
+#else
+typedef int	store_reply_count;
+#endif
+
 static void *
-store_reply_fn_array(const redisReadTask *task, int elements)
+store_reply_fn_array(const redisReadTask *task, store_reply_count elements)
 {
 	size_t n = elements > 0 ? (size_t)elements : 0;
 	struct store_reply *r = store_reply_node(task, STORE_ARRAY,
