@@ -77,12 +77,21 @@ read_visible(const struct oms_principal *who, const char *owner)
 	    strcmp(owner, who->customer_id) == 0);
 }
 
+/* Answers 404 as orders_load_visible() does: no such order, or one this
+ * principal may not see (existence is not leaked). */
+static void
+read_not_found(struct http_req *req)
+{
+	http_problem(req, 404, "order-not-found", "Not Found",
+	    "There is no order with this id.", NULL, NULL);
+}
+
 void
 handle_order_get(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
 	struct oms_principal who;
-	struct json_object *order;
+	struct json_object *order = NULL;
 	struct store_reply *r;
 	struct view_order vo;
 	struct jsonw w;
@@ -96,8 +105,12 @@ handle_order_get(struct app *app, struct http_req *req,
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return;
 	}
-	if (view_order_index(r, &vo) == 0 &&
-	    read_visible(&who, view_order_get(&vo, "customerId"))) {
+	if (view_order_index(r, &vo) == 0) {
+		if (!read_visible(&who, view_order_get(&vo, "customerId"))) {
+			store_reply_free(r);
+			read_not_found(req);
+			return;
+		}
 		jsonw_init(&w, READ_DOC_MAX);
 		view_order_write(&vo, &w);
 		store_reply_free(r);
@@ -105,9 +118,21 @@ handle_order_get(struct app *app, struct http_req *req,
 		return;
 	}
 	store_reply_free(r);
-	/* not applied (or not theirs): the pending create, or 404 */
-	if (orders_load_visible(app, req, &who, id, &order) == -1)
+	/* not applied yet: the accepted create (orders_load's second step) */
+	if (store_cmd_strict(app->store, &r, "GET oms:pending:%s", id) !=
+	    OMS_OK) {
+		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return;
+	}
+	if (r->type == STORE_STRING)
+		order = view_order_from_pending(r->str, r->len);
+	store_reply_free(r);
+	if (order == NULL || !read_visible(&who, view_str(order,
+	    "customerId"))) {
+		json_object_put(order);
+		read_not_found(req);
+		return;
+	}
 	http_respond_json(req, 200, NULL, order);
 	json_object_put(order);
 }

@@ -80,8 +80,13 @@ test_expect_success 'start the stack without the worker' '
 	test -x "$OMS_BUILDDIR/t/helpers/view-jsonc"
 '
 
-test_expect_success 'create orders of every kind; one is canceled while pending' '
+test_expect_success 'create orders of every kind (pending: its owner sees it, another customer gets 404); two are canceled while pending' '
 	create_all &&
+	id=$(sed -n 1p ids.txt) &&
+	api_expect 200 customer GET "/orders/$id" &&
+	test_eq "$(api_json .status)" pending &&
+	api_expect 404 other GET "/orders/$id" &&
+	test_eq "$(api_json .type)" /problems/order-not-found &&
 	api_expect 202 customer PATCH "/orders/$(sed -n 2p ids.txt)/cancel" &&
 	api_expect 202 customer PATCH "/orders/$(sed -n 5p ids.txt)/cancel"
 '
