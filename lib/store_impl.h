@@ -12,14 +12,12 @@
 /* How a struct store_reply was allocated (its block member). */
 #define STORE_BLOCK_PARTS	0	/* node, elem and str each on its own */
 #define STORE_BLOCK_TREE	1	/* the node and all under it: one block */
-#define STORE_BLOCK_NODE	2	/* a node with its str or elem */
-#define STORE_BLOCK_ARENA	3	/* a root whose nodes are in its arena */
-#define STORE_BLOCK_IN_ARENA	4	/* a node in its root's arena */
+#define STORE_BLOCK_NODE	2	/* each node with its str or elem */
 
-/* Reader functions that build our replies (an array in an arena, any
- * other reply a STORE_BLOCK_NODE) instead of hiredis's: set as a
- * context's reader->fn while reading replies, and left set if the context
- * is then freed (it frees a partial reply with them). The replies are the caller's, freed with store_reply_free. */
+/* Reader functions that build our replies (STORE_BLOCK_NODE) instead of
+ * hiredis's: set as a context's reader->fn while reading replies, and
+ * left set if the context is then freed (it frees a partial reply with
+ * them). The replies are the caller's, freed with store_reply_free. */
 extern redisReplyObjectFunctions store_reply_functions;
 
 /* Deep-copies hr into one allocation; the caller owns the result (free it

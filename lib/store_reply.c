@@ -7,10 +7,9 @@
  * that keep pointer alignment), then every string; store_reply_free()
  * frees the block at once. The pipeline of the list (50 HGETALLs) goes
  * further: hiredis's reader is handed store_reply_functions, so it builds
- * our replies itself, and hiredis allocates no reply object of its own: an
- * array's nodes are carved from an arena in front of its root (a few
- * allocations per order hash), any other reply is one node with its
- * string (docs/performance.md).
+ * our replies itself, each node in one allocation with its string or its
+ * element pointers, and hiredis allocates no reply object of its own
+ * (docs/performance.md).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,24 +19,6 @@
 #include "store_impl.h"
 #include "xmalloc.h"
 
-/*
- * The arena of a reply the reader builds (STORE_BLOCK_ARENA): it sits in
- * front of the root node, in the same allocation, and every node under
- * the root is carved from its chunks (STORE_BLOCK_IN_ARENA), so an order
- * hash of 26 fields is two or three allocations, not 53.
- */
-#define STORE_ARENA_CHUNK	4096
-
-struct store_arena_chunk {
-	struct store_arena_chunk	*next;	/* its bytes follow */
-};
-
-struct store_arena {
-	struct store_arena_chunk	*chunks;
-	char				*next;	/* free bytes of chunks */
-	size_t				 left;
-};
-
 void
 store_reply_free(struct store_reply *r)
 {
@@ -45,20 +26,6 @@ store_reply_free(struct store_reply *r)
 		return;
 	if (r->block == STORE_BLOCK_TREE) {
 		free(r);	/* everything under r is in it */
-		return;
-	}
-	if (r->block == STORE_BLOCK_IN_ARENA)
-		return;		/* freed with its root */
-	if (r->block == STORE_BLOCK_ARENA) {
-		struct store_arena *a = (struct store_arena *)(void *)r - 1;
-
-		while (a->chunks != NULL) {
-			struct store_arena_chunk *c = a->chunks;
-
-			a->chunks = c->next;
-			free(c);
-		}
-		free(a);
 		return;
 	}
 	for (size_t i = 0; i < r->nelem; i++)
@@ -161,45 +128,16 @@ static struct store_reply *
 store_reply_node(const redisReadTask *task, enum store_type type,
     size_t extra)
 {
-	size_t need = (sizeof(struct store_reply) + extra + 7) & ~(size_t)7;
-	const redisReadTask *top = task;
-	struct store_reply *r, *p;
-	struct store_arena *a;
+	struct store_reply *r = xmalloc(sizeof(*r) + extra);
 
-	if (task->parent == NULL) {
-		if (type == STORE_ARRAY) {
-			a = xmalloc(sizeof(*a) + need);
-			memset(a, 0, sizeof(*a));
-			r = (struct store_reply *)(void *)(a + 1);
-		} else
-			r = xmalloc(need);
-		memset(r, 0, need);
-		r->type = type;
-		r->block = type == STORE_ARRAY ? STORE_BLOCK_ARENA :
-		    STORE_BLOCK_NODE;
-		return r;
-	}
-	while (top->parent != NULL)
-		top = top->parent;
-	a = (struct store_arena *)top->obj - 1;
-	if (need > a->left) {
-		size_t size = need > STORE_ARENA_CHUNK ? need :
-		    STORE_ARENA_CHUNK;
-		struct store_arena_chunk *c = xmalloc(sizeof(*c) + size);
-
-		c->next = a->chunks;
-		a->chunks = c;
-		a->next = (char *)(c + 1);
-		a->left = size;
-	}
-	r = (struct store_reply *)(void *)a->next;
-	a->next += need;
-	a->left -= need;
-	memset(r, 0, need);
+	memset(r, 0, sizeof(*r) + extra);
 	r->type = type;
-	r->block = STORE_BLOCK_IN_ARENA;
-	p = task->parent->obj;
-	p->elem[task->idx] = r;
+	r->block = STORE_BLOCK_NODE;
+	if (task->parent != NULL) {
+		struct store_reply *p = task->parent->obj;
+
+		p->elem[task->idx] = r;
+	}
 	return r;
 }
 
