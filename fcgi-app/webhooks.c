@@ -27,6 +27,7 @@
 #include "log.h"
 #include "orders.h"
 #include "uuid.h"
+#include "webhook_redeliver.h"
 #include "webhook_store.h"
 
 /* A PATCH or POST body, as read. Borrowed from the parsed object. */
@@ -421,7 +422,7 @@ handle_webhook_redeliver(struct app *app, struct http_req *req,
 	    wh_path_id(req, m, 0, id, sizeof(id)) == -1 ||
 	    wh_path_id(req, m, 1, eid, sizeof(eid)) == -1)
 		return;
-	if ((rc = webhook_store_redeliver(app->store, id, eid)) != OMS_OK) {
+	if ((rc = webhook_redeliver(app->store, id, eid)) != OMS_OK) {
 		if (rc == OMS_ENOTFOUND)
 			http_problem(req, 404, "not-found", "Not Found", "This "
 			    "subscription has no delivery of that event (or "
