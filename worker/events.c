@@ -20,7 +20,9 @@
  *
  * Fault injection (tests): OMS_FAULT=event-read-fail-ms=N makes the read
  * for the event of a create of customer EVENTS_FAULT_CUSTOMER fail with a
- * real Redis error reply until N ms after its first delivery arrived.
+ * real Redis error reply until N ms after its first delivery arrived; and
+ * OMS_FAULT=no-events (bench/flow --webhooks off only) makes no event at
+ * all, to measure what the events cost the flow.
  */
 #include <stdio.h>
 #include <string.h>
@@ -82,7 +84,7 @@ worker_event_attach(struct delivery *d)
 	if (event_type_of(json_get_str(result, "type"),
 	    json_get_str(result, "outcome"), json_get_str(result,
 	    "firstOutcome"), json_get_str(result, "to"), json_get_str(result,
-	    "detail")) == NULL || id == NULL)
+	    "detail")) == NULL || id == NULL || fault_value("no-events"))
 		return OMS_OK;		/* no event */
 	if (events_order(d->w, id, events_fault(d), &order) != OMS_OK)
 		return OMS_EUNAVAIL;
