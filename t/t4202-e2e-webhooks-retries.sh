@@ -147,4 +147,11 @@ test_expect_success 'a redeliver racing a held attempt that succeeds: sent again
 	redeliver_race hold200 200 "delivered=2 retried=0 failed=0"
 '
 
+test_expect_success 'no sanitizer report (daemons and receivers)' '
+	stack_stop_worker && stack_stop_notify && stack_stop_fcgi &&
+	receiver_stop fast &&
+	stack_sanitizer_reports &&
+	! grep -El "ERROR: (Address|Leak)Sanitizer|runtime error:" "$TRASH_DIRECTORY"/*.out
+'
+
 test_done
