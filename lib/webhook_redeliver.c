@@ -53,8 +53,8 @@ webhook_redeliver_try(struct store *st, const char *id,
 
 	*rc = OMS_EUNAVAIL;
 	snprintf(now, sizeof(now), "%lld", webhook_store_now_ms());
-	if (webhook_redeliver_cmd(st, "WATCH oms:webhook:dlv:%s:%s", id, event_id,
-	    NULL) == -1)
+	if (webhook_redeliver_cmd(st, "WATCH oms:webhook:dlv:%s:%s", id,
+	    event_id, NULL) == -1)
 		return -1;
 	if (store_cmd(st, &r, "HMGET oms:webhook:dlv:%s:%s state leaseUntil",
 	    id, event_id) != OMS_OK)
@@ -67,10 +67,10 @@ webhook_redeliver_try(struct store *st, const char *id,
 		found = -1;
 	store_reply_free(r);
 	if (found == 1) {
-		if (store_cmd(st, &r, "EXISTS oms:webhook:event:%s", event_id) !=
-		    OMS_OK)
+		if (store_cmd(st, &r, "EXISTS oms:webhook:event:%s "
+		    "oms:webhook:sub:%s", event_id, id) != OMS_OK)
 			return -1;
-		found = r->type != STORE_INTEGER ? -1 : r->integer == 1;
+		found = r->type != STORE_INTEGER ? -1 : r->integer == 2;
 		store_reply_free(r);
 	}
 	if (found != 1) {
@@ -82,10 +82,10 @@ webhook_redeliver_try(struct store *st, const char *id,
 	if (webhook_redeliver_cmd(st, "MULTI", NULL, NULL, NULL) == -1 ||
 	    webhook_redeliver_cmd(st, "HINCRBY oms:webhook:dlv:%s:%s gen 1", id,
 	    event_id, NULL) == -1 ||
-	    webhook_redeliver_cmd(st, "HSET oms:webhook:dlv:%s:%s state pending "
-	    "attempts 0 firstAt %s", id, event_id, now) == -1 ||
-	    webhook_redeliver_cmd(st, "HSET oms:webhook:dlv:%s:%s nextAt %s", id,
-	    event_id, now) == -1 ||
+	    webhook_redeliver_cmd(st, "HSET oms:webhook:dlv:%s:%s "
+	    "state pending attempts 0 firstAt %s", id, event_id, now) == -1 ||
+	    webhook_redeliver_cmd(st, "HSET oms:webhook:dlv:%s:%s nextAt %s",
+	    id, event_id, now) == -1 ||
 	    webhook_redeliver_cmd(st, "SADD oms:webhook:pending:%s %s", id,
 	    event_id, NULL) == -1 ||
 	    (lease <= webhook_store_now_ms() && webhook_redeliver_cmd(st,

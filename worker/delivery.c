@@ -338,8 +338,8 @@ static void
 delivery_event(struct delivery *d)
 {
 	if (worker_event_attach(d) != OMS_OK) {
-		delivery_backoff(d, DELIVERY_EVENT, -1, "Redis: the read of the "
-		    "order for its event failed");
+		delivery_backoff(d, DELIVERY_EVENT, -1, "Redis: the read of "
+		    "the order for its event failed");
 		return;
 	}
 	d->state = DELIVERY_PUBLISHING;
