@@ -39,12 +39,12 @@ received() {
 }
 
 # The read for the event of the create of customer cus_event_read_fail
-# fails for 15 s (worker/events.c; a build without fault injection ignores
+# fails for 20 s (worker/events.c; a build without fault injection ignores
 # OMS_FAULT).
 test_expect_success 'start the stack (one worker process, a failing event read) and oms-notify' '
 	stack_start_redis &&
 	stack_start_rabbitmq &&
-	stack_start_worker OMS_WORKER_PROCESSES=1 OMS_FAULT=event-read-fail-ms=15000 &&
+	stack_start_worker OMS_WORKER_PROCESSES=1 OMS_FAULT=event-read-fail-ms=20000 &&
 	stack_start_fcgi OMS_WEBHOOK_ALLOW_HTTP=1 &&
 	stack_start_nginx &&
 	stack_wait_ready 30 &&
@@ -77,7 +77,7 @@ if test_have_fault_injection; then
 		order_events "$slow" >slow.events &&
 		test_eq "$(received fast "$(head -n 1 slow.events)")" 0 &&
 		retry_until 20 eval "test \$(grep -c \"HGETALL: ERR wrong number of arguments\" \"\$log\") -ge 3" &&
-		retry_until 60 status_is "$slow" shipped &&
+		retry_until 90 status_is "$slow" shipped &&
 		order_events "$slow" >slow.events &&
 		test_eq "$(wc -l <slow.events)" 3 &&
 		retry_until 20 all_delivered fast slow.events &&
