@@ -873,6 +873,35 @@ stack_no_secret_in() {
 	return "$rc"
 }
 
+# stack_start_notify [VAR=value...]: oms-notify, the webhook dispatcher
+# (pids/oms-notify.pid), as RabbitMQ and Redis user oms-notify, with the
+# caller's OMS_* variables, then the arguments. Waits for its processes.
+stack_start_notify() {
+	local log="$STACK_DIR/oms-notify.log"
+	stack__need_dir && stack_secrets || return 1
+	env OMS_NOTIFY_PROCESSES="${OMS_NOTIFY_PROCESSES:-2}" \
+	    OMS_AMQP_URL="${STACK_AMQP_URL:-amqp://127.0.0.1:1/oms}" \
+	    OMS_AMQP_PASSWORD_FILE="$STACK_DIR/secrets/amqp-oms-notify" \
+	    OMS_REDIS_URL="${STACK_REDIS_URL:-redis://127.0.0.1:1/0}" \
+	    OMS_REDIS_PASSWORD_FILE="$STACK_DIR/secrets/redis-oms-notify" \
+	    "$@" "$OMS_BUILDDIR/oms-notify" >>"$log" 2>&1 </dev/null &
+	stack__record oms-notify $! || return 1
+	if ! stack_retry 15 grep -q "running [0-9]* children" "$log"; then
+		echo "oms-notify did not start; its log:" >&2
+		tail -n 20 "$log" >&2
+		return 1
+	fi
+}
+
+stack_stop_notify() {
+	stack_stop_pidfile "$STACK_DIR/pids/oms-notify.pid" 12
+}
+
+# stack_notify_children: the pids of the oms-notify master's children.
+stack_notify_children() {
+	ps -o pid= --ppid "$(cat "$STACK_DIR/pids/oms-notify.pid")" | tr -d ' '
+}
+
 # stack_stop_all: stop every process with a pid file in $STACK_DIR/pids: the
 # others first (nginx, oms-fcgi, oms-worker: the clients), each with SIGTERM
 # and up to 12 s before SIGKILL, then oms-provider-sim (the worker's
