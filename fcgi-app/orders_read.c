@@ -65,7 +65,7 @@ handle_order_events(struct app *app, struct http_req *req,
 	struct oms_principal who;
 	struct json_object *order, *doc, *items;
 	struct store_reply *r;
-	char id[OMS_ID_MAX + 1];
+	char id[OMS_ID_MAX + 1], err[64];
 
 	if (orders_authenticate(app, req, ROLES_CUSTOMER | ROLES_ADMIN,
 	    &who) == -1 || orders_path_id(req, m, id) == -1 ||
@@ -73,18 +73,30 @@ handle_order_events(struct app *app, struct http_req *req,
 		return;
 	json_object_put(order);
 
-	if (store_cmd_strict(app->store, &r, "XRANGE oms:order:%s:events - + "
-	    "COUNT %d", id, EVENTS_MAX) != OMS_OK) {
+	/* the Function reads the order's history in every layout
+	 * (docs/redis.md "Events") and answers it as a JSON array */
+	if (store_cmd_strict(app->store, &r, "FCALL_RO oms_events 1 "
+	    "oms:order:%s", id) != OMS_OK) {
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return;
 	}
-	doc = json_object_new_object();			/* owned */
-	items = json_object_new_array();		/* put into doc */
-	json_add_str(doc, "orderId", id);
-	if (r->type == STORE_ARRAY)
-		for (size_t i = 0; i < r->nelem; i++)
-			json_object_array_add(items, view_event(r->elem[i]));
+	items = NULL;
+	if (r->type == STORE_STRING && (json_parse_strict(r->str, r->len,
+	    &items, err, sizeof(err)) != OMS_OK ||
+	    !json_object_is_type(items, json_type_array))) {
+		json_object_put(items);
+		items = NULL;
+	}
 	store_reply_free(r);
+	if (items == NULL) {
+		orders_unavailable(req, "Redis", "oms_events answered no array");
+		return;
+	}
+	if (json_object_array_length(items) > EVENTS_MAX)
+		json_object_array_del_idx(items, EVENTS_MAX,
+		    json_object_array_length(items) - EVENTS_MAX);
+	doc = json_object_new_object();			/* owned */
+	json_add_str(doc, "orderId", id);
 	json_object_object_add(doc, "items", items);
 	http_respond_json(req, 200, NULL, doc);
 	json_object_put(doc);
