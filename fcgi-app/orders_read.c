@@ -8,8 +8,8 @@
  * deleted orders) are applied while walking; one request examines at most
  * LIST_SCAN_MAX index entries and then returns what it found with a cursor,
  * so a rare status never makes a request slow. With ?orderNumber=N the
- * list is the one order with that number (oms:ordernumber maps numbers to
- * ids), or empty, after the same filters and the same visibility rule.
+ * list is the one order with that number (the buckets oms:ordernumber:<k>
+ * map numbers to ids), or empty, after the same filters and the same visibility rule.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +128,21 @@ list_keep(struct json_object *order, const struct order_list_query *q)
 	return q->status == OMS_STATUS_NONE || orders_status(order) == q->status;
 }
 
+/* The reply (owned) to the look-up of order number n: its bucket of 100
+ * numbers, oms:ordernumber:<n div 100> (docs/redis.md), else the one hash
+ * that indexed the numbers drawn before issue 17. */
+static enum oms_err
+list_number_lookup(struct app *app, long long n, struct store_reply **r)
+{
+	if (store_cmd(app->store, r, "HGET oms:ordernumber:%lld %lld",
+	    n / 100, n) != OMS_OK)
+		return OMS_EUNAVAIL;
+	if ((*r)->type != STORE_NIL)
+		return OMS_OK;
+	store_reply_free(*r);
+	return store_cmd(app->store, r, "HGET oms:ordernumber %lld", n);
+}
+
 /* GET /orders?orderNumber=N: answers a list of zero or one order. */
 static void
 list_by_number(struct app *app, struct http_req *req,
@@ -137,8 +152,8 @@ list_by_number(struct app *app, struct http_req *req,
 	struct store_reply *r;
 	const char *cid;
 
-	if (store_cmd(app->store, &r, "HGET oms:ordernumber %lld",
-	    (long long)q->order_number) != OMS_OK) {
+	if (list_number_lookup(app, (long long)q->order_number, &r) !=
+	    OMS_OK) {
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return;
 	}

@@ -1483,6 +1483,15 @@ local function store_events(key, events, first, hash)
 	redis.call('HSET', unpack(args))
 end
 
+-- The order-number index (issue 17): oms:ordernumber:<n div 100>, a hash
+-- of 100 numbers -> ids, a listpack of about 4.5 KB, where one hash of
+-- every number (what oms:ordernumber was before, and still holds for the
+-- numbers drawn then) is a hash table costing 88 bytes per order. The
+-- bucket is named from KEYS[10] (oms runs on one Redis, not a cluster).
+local function number_key(base, n)
+	return base .. ':' .. int_text(math.floor(n / 100))
+end
+
 local function write_plan(keys, ctx, order, plan, events, nlegacy)
 	local from = order and order.status or STATUS_NONE
 	local to = plan.to or from
@@ -1500,7 +1509,7 @@ local function write_plan(keys, ctx, order, plan, events, nlegacy)
 		-- then nothing has been written yet
 		local n = redis.call('INCR', keys[9])
 		plan.set.orderNumber = tostring(n)
-		redis.call('HSET', keys[10], n, ctx.orderId)
+		redis.call('HSET', number_key(keys[10], n), n, ctx.orderId)
 	end
 	-- after: the order's fields once written (what events read from it)
 	local after = {}

@@ -315,7 +315,8 @@ test_expect_success 'a priced create stores money, addresses, metadata and an or
 	test_eq "$(h op1 shippingAddress | jq -c .)" "$ADDR" &&
 	test_eq "$(h op1 metadata)" "{\"a\":\"1\",\"b\":\"2\"}" &&
 	test_eq "$(h op1 orderNumber)" $((before + 1)) &&
-	test_eq "$(R HGET oms:ordernumber $((before + 1)))" op1 &&
+	test_eq "$(R HGET oms:ordernumber:$(((before + 1) / 100)) $((before + 1)))" op1 &&
+	test_eq "$(R EXISTS oms:ordernumber)" 0 &&
 	W FCALL_RO oms_get 1 oms:order:op1 >getp.json &&
 	test_eq "$(jq .total getp.json)" 9000000000002099 &&
 	test_eq "$(jq .orderNumber getp.json)" $((before + 1)) &&
@@ -341,7 +342,7 @@ test_expect_success 'a worker from before order numbers (8 keys) still numbers i
 	res_is_json &&
 	expect_res applied none created 1 "[{\"type\":\"orders.process.payment\",\"commandId\":\"cp8.pay\"}]" &&
 	test_eq "$(h op8 orderNumber)" $((seq + 1)) &&
-	test_eq "$(R HGET oms:ordernumber $((seq + 1)))" op8 &&
+	test_eq "$(R HGET oms:ordernumber:$(((seq + 1) / 100)) $((seq + 1)))" op8 &&
 	test_match "$(W FCALL oms_apply 9 "${A[@]:0:9}" "${A[@]:10}")" "^EINVAL"
 '
 
