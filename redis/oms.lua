@@ -1589,13 +1589,13 @@ local function replay(keys, ctx, order, ev)
 	local version = tonumber(order and order.version or '0')
 	local c = { type = ev.type or ctx.type, commandId = ctx.commandId,
 	    orderId = ctx.orderId }
-	local fu = json_followups(ev.followUps)
+	local fu_text = json_followups(ev.followUps)
 	-- The reply list carries the first outcome, so that a client waiting
 	-- with Prefer: wait still sees applied or refused.
 	push_reply(keys, ctx, result_json(c, ev.outcome, ev.from, ev.to,
-	    ev.message, version, fu, { { 'duplicate', true } }))
-	return result_json(c, 'duplicate', ev.from, ev.to, ev.message, version, fu,
-	    { { 'firstOutcome', ev.outcome } })
+	    ev.message, version, fu_text, { { 'duplicate', true } }))
+	return result_json(c, 'duplicate', ev.from, ev.to, ev.message, version,
+	    fu_text, { { 'firstOutcome', ev.outcome } })
 end
 
 local function load_order(key)
@@ -1614,7 +1614,7 @@ local function oms_apply(keys, args)
 	local order = load_order(keys[1])
 	local events, nlegacy = load_events(order, keys[2])
 	for _, e in ipairs(events) do
-		if e.commandId == ctx.commandId then
+		if e.commandId == ctx.commandId then -- applied before
 			return replay(keys, ctx, order, e)
 		end
 	end

@@ -365,6 +365,17 @@ test_expect_success 'update: metadata merged, null removes, 20 keys at most, any
 	expect_res refused canceled canceled 6 "[]"
 '
 
+test_expect_success 'the history keeps the values written then, not the order'"'"'s current ones' '
+	events op1 >evm.json &&
+	test_eq "$(jq -c ".[0].detail.changes.metadata" evm.json)" "{\"a\":\"1\",\"b\":\"2\"}" &&
+	test_eq "$(jq -c ".[1].detail.changes" evm.json)" "{\"metadata\":{\"b\":\"2\",\"c\":\"3\"}}" &&
+	test_eq "$(jq -c ".[2].detail.changes" evm.json)" "{\"metadata\":null}" &&
+	test_eq "$(jq -c "[.[] | .version]" evm.json)" "[1,2,3,4,4,5,6]" &&
+	test_eq "$(jq -r ".[4].detail.changes" evm.json)" null &&
+	test_eq "$(jq -r ".[5] | .from, .to, .detail.changes.status" evm.json | tr "\n" " ")" \
+		"created canceled canceled "
+'
+
 test_expect_success 'process.payment success: paymentSuccess, transaction id, ship follow-up' '
 	apply orders.process.payment c1.pay o1 "{\"result\":\"success\",\"transactionId\":\"tx_1\"}" &&
 	expect_res applied created paymentSuccess 2 \
