@@ -13,7 +13,8 @@ FUNCTION LOAD REPLACE and calls, once per command:
         <type> <commandId> <orderId> <at> <actor> <data> <createdAtMs>
         <createdAt> <eventsCap> <replyTtl>
 
-and, read-only, FCALL_RO oms_get 1 oms:order:<orderId>. oms-fcgi calls
+and, read-only, FCALL_RO oms_get 1 oms:order:<orderId> (the order) and
+FCALL_RO oms_events 1 oms:order:<orderId> (its history). oms-fcgi calls
 FCALL oms_request_cancel 1 oms:order:<orderId> <cancel|delete> <at>
 before it publishes a cancel or a delete (cancel wins exactly). docs/redis.md has
 the whole contract, docs/flow.md the state machine.
@@ -943,7 +944,7 @@ decide['orders.refund'] = function(ctx, order)
 end
 
 ------------------------------------------------------------------------
--- The order's history (docs/redis.md "Events"). Each recorded call is
+-- The order's history (docs/redis.md "The history"). Each recorded call is
 -- one field of the order's own hash, "~<n>" (n = 1, 2, ... in order),
 -- holding one line of space-separated tokens:
 --
@@ -968,7 +969,7 @@ end
 -- The applied commandIds are the events' commandIds (exactly-once).
 -- Orders from before this layout keep the stream <order>:events and the
 -- set <order>:applied until their next recorded command folds them in
--- (fold_legacy), and so does an order without a hash (a refusal of a
+-- (write_plan), and so does an order without a hash (a refusal of a
 -- command for an unknown order), whose events have no hash to go into.
 ------------------------------------------------------------------------
 
