@@ -457,6 +457,8 @@ local function parse_call(keys, args)
 	end
 	ctx.actor = json_object({ { 'role', actor.role },
 	    { 'customerId', actor.role == 'customer' and actor.customerId or nil } })
+	ctx.actorToken = actor.role == 'customer' and
+	    actor.role .. ':' .. actor.customerId or actor.role
 
 	ctx.data = decode(args[6])
 	if not is_object(ctx.data) then
@@ -1157,7 +1159,7 @@ local function ev_encode(ev, events, hash, feed)
 	t[3] = ev.outcome
 	t[4] = ev.from == (prev and prev.to or STATUS_NONE) and ev.to or
 	    (ev.from .. '>' .. ev.to)
-	t[5] = actor_token(ev.actor)
+	t[5] = ev.actorToken or actor_token(ev.actor)
 	local cid = ev.commandId
 	for j = feed and 0 or #events, 1, -1 do
 		local p = events[j].commandId
@@ -1217,7 +1219,9 @@ end
 
 -- The event of line (and its "~<n>.changes" text, or nil) after the
 -- decoded events; hash: the order's fields. nil when the line is not one.
-local function ev_decode(line, explicit_text, events, hash)
+-- full: also the actor as JSON and the changed values (what the API
+-- shows; oms_apply needs neither for the events it only reads).
+local function ev_decode(line, explicit_text, events, hash, full)
 	local head, message = line, nil
 	local p = line:find(' | ', 1, true)
 	if p then
@@ -1232,7 +1236,10 @@ local function ev_decode(line, explicit_text, events, hash)
 	end
 	local prev = events[#events]
 	local ev = { type = 'orders.' .. tok[2], outcome = tok[3],
-	    actor = actor_json(tok[5]), followUps = {} }
+	    actorToken = tok[5], followUps = {} }
+	if full then
+		ev.actor = actor_json(tok[5])
+	end
 	ev.at = tok[1]
 	if ev.at:find('^[+-]%d+$') then
 		local base = prev and time_ms(prev.at)
@@ -1277,12 +1284,14 @@ local function ev_decode(line, explicit_text, events, hash)
 			end
 		end
 	end
-	local explicit = (explicit_text and decode(explicit_text)) or {}
+	-- without full, only whether there are changes matters (the
+	-- version): a create's explicit metadata adds to a list never empty
+	local explicit = (full and explicit_text and decode(explicit_text)) or {}
 	if not is_object(explicit) then
 		explicit = {}
 	end
 	names = names or usual_changes(ev, hash, explicit) or {}
-	if #names > 0 then
+	if #names > 0 and full then
 		ev.changes = {}
 		for i, n in ipairs(names) do
 			local v = explicit[n]
@@ -1370,7 +1379,7 @@ end
 -- Every event of an order, oldest first: the old stream's (legacy_key,
 -- read when it exists: a WRONGTYPE there is an error reply, never an empty
 -- history), then the hash's. Returns the list and how many are old.
-local function load_events(order, legacy_key)
+local function load_events(order, legacy_key, full)
 	local events = {}
 	if redis.call('EXISTS', legacy_key) == 1 then
 		for _, e in ipairs(redis.call('XRANGE', legacy_key, '-', '+')) do
@@ -1381,7 +1390,7 @@ local function load_events(order, legacy_key)
 	local n = 1
 	while order ~= nil and order[EV .. n] ~= nil do
 		local ev = ev_decode(order[EV .. n], order[EV .. n .. '.changes'],
-		    events, order)
+		    events, order, full)
 		if ev == nil then
 			error('ERR oms: unreadable event ' .. EV .. n)
 		end
@@ -1549,6 +1558,7 @@ local function write_plan(keys, ctx, order, plan, events, nlegacy)
 
 	local ev = { at = ctx.at, type = ctx.type, commandId = ctx.commandId,
 	    outcome = plan.outcome, from = from, to = to, actor = ctx.actor,
+	    actorToken = ctx.actorToken,
 	    version = version, followUps = plan.followUps or {},
 	    message = plan.message, changes = plan_changes(plan) }
 	local fu = json_followups(ev.followUps)
@@ -1673,7 +1683,7 @@ local function oms_events(keys, args)
 	if #keys ~= 1 or not keys[1]:find('^oms:order:[^:]+$') then
 		return einval('oms_events takes 1 key, oms:order:<orderId>')
 	end
-	local events = load_events(load_order(keys[1]), keys[1] .. ':events')
+	local events = load_events(load_order(keys[1]), keys[1] .. ':events', true)
 	local out = {}
 	for i, ev in ipairs(events) do
 		out[i] = ev_api(ev, i)
