@@ -1126,6 +1126,28 @@ local function usual_changes(ev, hash, explicit)
 	return names
 end
 
+-- Whether usual_changes(ev) is a non-empty list (without building it).
+local function usual_nonempty(ev)
+	if ev.type == 'orders.create' and ev.from == STATUS_NONE then
+		return true
+	elseif ev.outcome ~= 'applied' then
+		return false
+	end
+	return (ev.type == 'orders.process.payment' and ev.to == 'paymentSuccess') or
+	    ev.type == 'orders.ship' or ev.type == 'orders.delivered' or
+	    ev.type == 'orders.refund'
+end
+
+-- The event's time in Unix ms, or nil when its text does not convert both
+-- ways (then the next event's time is written whole). Memoized.
+local function at_ms(ev)
+	if ev.atMs == nil then
+		local ms = ev.at and time_ms(ev.at)
+		ev.atMs = (ms ~= nil and ms_time(ms) == ev.at) and ms or false
+	end
+	return ev.atMs or nil
+end
+
 local function same_list(a, b)
 	if a == nil or b == nil or #a ~= #b then
 		return false
@@ -1148,11 +1170,9 @@ local function ev_encode(ev, events, hash, feed)
 	local prev = (not feed) and events[#events] or nil
 	local t = {}
 	local at = ev.at
-	if prev then
-		local a, b = time_ms(prev.at), time_ms(ev.at)
-		if a and b and ms_time(a) == prev.at and ms_time(b) == ev.at then
-			at = (b >= a and '+' or '') .. int_text(b - a)
-		end
+	local a, b = prev and at_ms(prev), (not feed) and at_ms(ev)
+	if a and b then
+		at = (b >= a and '+' or '') .. int_text(b - a)
 	end
 	t[1] = at
 	t[2] = ev.type:match('^orders%.(.+)$') or ev.type
@@ -1240,13 +1260,18 @@ local function ev_decode(line, explicit_text, events, hash, full)
 	if full then
 		ev.actor = actor_json(tok[5])
 	end
-	ev.at = tok[1]
-	if ev.at:find('^[+-]%d+$') then
-		local base = prev and time_ms(prev.at)
+	if tok[1]:find('^[+-]%d+$') then
+		local base = prev and at_ms(prev)
 		if base == nil then
 			return nil
 		end
-		ev.at = ms_time(base + tonumber(ev.at))
+		-- the text only when shown: oms_apply needs the number
+		ev.atMs = base + tonumber(tok[1])
+		if full then
+			ev.at = ms_time(ev.atMs)
+		end
+	else
+		ev.at = tok[1]
 	end
 	ev.from, ev.to = tok[4]:match('^(.+)>(.+)$')
 	if ev.from == nil then
@@ -1290,8 +1315,14 @@ local function ev_decode(line, explicit_text, events, hash, full)
 	if not is_object(explicit) then
 		explicit = {}
 	end
-	names = names or usual_changes(ev, hash, explicit) or {}
-	if #names > 0 and full then
+	local nchanges
+	if names == nil and not full then
+		nchanges = usual_nonempty(ev) and 1 or 0
+	else
+		names = names or usual_changes(ev, hash, explicit) or {}
+		nchanges = #names
+	end
+	if nchanges > 0 and full then
 		ev.changes = {}
 		for i, n in ipairs(names) do
 			local v = explicit[n]
@@ -1314,7 +1345,7 @@ local function ev_decode(line, explicit_text, events, hash, full)
 			ev.changes[i] = { n, v }
 		end
 	end
-	ev.version = version or (prev and prev.version or 0) + (#names > 0 and 1 or 0)
+	ev.version = version or (prev and prev.version or 0) + (nchanges > 0 and 1 or 0)
 	ev.message = message or DEFAULT_MESSAGE[ev.type .. ' ' .. ev.outcome ..
 	    ' ' .. ev.to] or ''
 	return ev
