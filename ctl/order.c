@@ -17,7 +17,6 @@
 #include "view.h"
 
 #define ORDER_LIST_DEFAULT	20
-#define ORDER_EVENTS_MAX	1000
 
 void
 order_usage(FILE *out)
@@ -77,6 +76,7 @@ order_show(struct store *st, const char *id, int as_json)
 {
 	struct store_reply *r;
 	struct json_object *order, *events, *doc;
+	char err[64];
 
 	if (!order_id_valid(id, strlen(id))) {
 		fprintf(stderr, "omsctl: order show: '%s' is not an order id\n",
@@ -98,14 +98,26 @@ order_show(struct store *st, const char *id, int as_json)
 		fprintf(stderr, "omsctl: order show: no order %s\n", id);
 		return OMSCTL_FAIL;
 	}
-	if (store_cmd(st, &r, "XRANGE oms:order:%s:events - + COUNT %d", id,
-	    ORDER_EVENTS_MAX) != OMS_OK) {
+	/* the history in every layout, as the API shows it (oms_events) */
+	if (store_cmd(st, &r, "FCALL_RO oms_events 1 oms:order:%s", id) !=
+	    OMS_OK) {
 		json_object_put(order);
 		return order_unavailable(st);
 	}
-	events = json_object_new_array();
-	for (size_t i = 0; r->type == STORE_ARRAY && i < r->nelem; i++)
-		json_object_array_add(events, view_event(r->elem[i]));
+	events = NULL;
+	if (r->type == STORE_STRING && (json_parse_strict(r->str, r->len,
+	    &events, err, sizeof(err)) != OMS_OK ||
+	    !json_object_is_type(events, json_type_array))) {
+		json_object_put(events);
+		events = NULL;
+	}
+	if (events == NULL) {
+		fprintf(stderr, "omsctl: order show: no history: %s\n",
+		    r->type == STORE_ERROR ? r->str : "not a JSON array");
+		store_reply_free(r);
+		json_object_put(order);
+		return OMSCTL_FAIL;
+	}
 	store_reply_free(r);
 
 	if (as_json) {

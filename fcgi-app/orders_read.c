@@ -8,8 +8,9 @@
  * deleted orders) are applied while walking; one request examines at most
  * LIST_SCAN_MAX index entries and then returns what it found with a cursor,
  * so a rare status never makes a request slow. With ?orderNumber=N the
- * list is the one order with that number (oms:ordernumber maps numbers to
- * ids), or empty, after the same filters and the same visibility rule.
+ * list is the one order with that number (the buckets oms:ordernumber:<k>
+ * map numbers to ids), or empty, after the same filters and the same
+ * visibility rule.
  *
  * An applied order is written straight from its HGETALL reply into one
  * buffer (view_order_write, lib/jsonw.c), for the list as for GET by id:
@@ -144,7 +145,7 @@ handle_order_events(struct app *app, struct http_req *req,
 	struct oms_principal who;
 	struct json_object *order, *doc, *items;
 	struct store_reply *r;
-	char id[OMS_ID_MAX + 1];
+	char id[OMS_ID_MAX + 1], err[64];
 
 	if (orders_authenticate(app, req, ROLES_CUSTOMER | ROLES_ADMIN,
 	    &who) == -1 || orders_path_id(req, m, id) == -1 ||
@@ -152,18 +153,30 @@ handle_order_events(struct app *app, struct http_req *req,
 		return;
 	json_object_put(order);
 
-	if (store_cmd_strict(app->store, &r, "XRANGE oms:order:%s:events - + "
-	    "COUNT %d", id, EVENTS_MAX) != OMS_OK) {
+	/* the Function reads the order's history in every layout
+	 * (docs/redis.md "Events") and answers it as a JSON array */
+	if (store_cmd_strict(app->store, &r, "FCALL_RO oms_events 1 "
+	    "oms:order:%s", id) != OMS_OK) {
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return;
 	}
-	doc = json_object_new_object();			/* owned */
-	items = json_object_new_array();		/* put into doc */
-	json_add_str(doc, "orderId", id);
-	if (r->type == STORE_ARRAY)
-		for (size_t i = 0; i < r->nelem; i++)
-			json_object_array_add(items, view_event(r->elem[i]));
+	items = NULL;
+	if (r->type == STORE_STRING && (json_parse_strict(r->str, r->len,
+	    &items, err, sizeof(err)) != OMS_OK ||
+	    !json_object_is_type(items, json_type_array))) {
+		json_object_put(items);
+		items = NULL;
+	}
 	store_reply_free(r);
+	if (items == NULL) {
+		orders_unavailable(req, "Redis", "oms_events answered no array");
+		return;
+	}
+	if (json_object_array_length(items) > EVENTS_MAX)
+		json_object_array_del_idx(items, EVENTS_MAX,
+		    json_object_array_length(items) - EVENTS_MAX);
+	doc = json_object_new_object();			/* owned */
+	json_add_str(doc, "orderId", id);
 	json_object_object_add(doc, "items", items);
 	http_respond_json(req, 200, NULL, doc);
 	json_object_put(doc);
@@ -212,6 +225,21 @@ list_keep_hash(const struct view_order *vo, const struct order_list_query *q)
 	return s != NULL && order_status_parse(s, &st) == 0 && st == q->status;
 }
 
+/* The reply (owned) to the look-up of order number n: its bucket of 100
+ * numbers, oms:ordernumber:<n div 100> (docs/redis.md), else the one hash
+ * that indexed the numbers drawn before issue 17. */
+static enum oms_err
+list_number_lookup(struct app *app, long long n, struct store_reply **r)
+{
+	if (store_cmd(app->store, r, "HGET oms:ordernumber:%lld %lld",
+	    n / 100, n) != OMS_OK)
+		return OMS_EUNAVAIL;
+	if ((*r)->type != STORE_NIL)
+		return OMS_OK;
+	store_reply_free(*r);
+	return store_cmd(app->store, r, "HGET oms:ordernumber %lld", n);
+}
+
 /* GET /orders?orderNumber=N: answers a list of zero or one order. */
 static void
 list_by_number(struct app *app, struct http_req *req,
@@ -221,8 +249,8 @@ list_by_number(struct app *app, struct http_req *req,
 	struct store_reply *r;
 	const char *cid;
 
-	if (store_cmd(app->store, &r, "HGET oms:ordernumber %lld",
-	    (long long)q->order_number) != OMS_OK) {
+	if (list_number_lookup(app, (long long)q->order_number, &r) !=
+	    OMS_OK) {
 		orders_unavailable(req, "Redis", store_errstr(app->store));
 		return;
 	}

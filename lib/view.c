@@ -272,44 +272,6 @@ view_order_from_pending(const char *text, size_t len)
 	return o;
 }
 
-struct json_object *
-view_event(const struct store_reply *entry)
-{
-	struct json_object *o = json_object_new_object();
-	const struct store_reply *fields;
-
-	if (entry->type != STORE_ARRAY || entry->nelem != 2)
-		return o;
-	json_add_str(o, "id", entry->elem[0]->str);
-	fields = entry->elem[1];
-	for (size_t i = 0; i + 1 < fields->nelem; i += 2) {
-		const char *k = fields->elem[i]->str, *v = fields->elem[i + 1]->str;
-		struct json_object *j = NULL;
-		char err[64];
-
-		if (k == NULL || v == NULL)
-			continue;
-		if (strcmp(k, "version") == 0) {
-			json_add_int(o, k, strtoll(v, NULL, 10));
-			continue;
-		}
-		/* actor, detail and followUps are JSON text written by the
-		 * worker; a detail may also be plain text */
-		if ((strcmp(k, "actor") == 0 || strcmp(k, "detail") == 0 ||
-		    strcmp(k, "followUps") == 0) &&
-		    json_parse_strict(v, fields->elem[i + 1]->len, &j, err,
-		    sizeof(err)) == OMS_OK && j != NULL) {
-			if (!json_object_is_type(j, json_type_string)) {
-				json_object_object_add(o, k, j);
-				continue;
-			}
-			json_object_put(j);
-		}
-		json_add_str(o, k, v);
-	}
-	return o;
-}
-
 const char *
 view_str(struct json_object *order, const char *key)
 {

@@ -1,7 +1,9 @@
 /*
- * The API representation of orders and events, built from what Redis holds
- * (docs/redis.md): the order hash, the pending record of an accepted create,
- * and entries of the order's event stream.
+ * The API representation of orders, built from what Redis holds
+ * (docs/redis.md): the order hash (whose "~"-prefixed history fields it
+ * skips, as it skips every field the API does not show) and the pending
+ * record of an accepted create. Events come as the API shows them from the
+ * Function oms_events.
  */
 #ifndef OMS_VIEW_H
 #define OMS_VIEW_H
@@ -42,9 +44,6 @@ int	view_order_write(const struct view_order *o, struct jsonw *w);
 /* The order (an owned object) from the JSON text of oms:pending:<id>, or
  * NULL when it does not parse. */
 struct json_object *view_order_from_pending(const char *text, size_t len);
-
-/* One event (owned) from an XRANGE entry [id, [field, value, ...]]. */
-struct json_object *view_event(const struct store_reply *entry);
 
 /* Adds to o the money, address, email and metadata members of src (a
  * canonical create object, borrowed), in the representation's order and

@@ -13,7 +13,8 @@ FUNCTION LOAD REPLACE and calls, once per command:
         <type> <commandId> <orderId> <at> <actor> <data> <createdAtMs>
         <createdAt> <eventsCap> <replyTtl>
 
-and, read-only, FCALL_RO oms_get 1 oms:order:<orderId>. oms-fcgi calls
+and, read-only, FCALL_RO oms_get 1 oms:order:<orderId> (the order) and
+FCALL_RO oms_events 1 oms:order:<orderId> (its history). oms-fcgi calls
 FCALL oms_request_cancel 1 oms:order:<orderId> <cancel|delete> <at>
 before it publishes a cancel or a delete (cancel wins exactly). docs/redis.md has
 the whole contract, docs/flow.md the state machine.
@@ -456,6 +457,8 @@ local function parse_call(keys, args)
 	end
 	ctx.actor = json_object({ { 'role', actor.role },
 	    { 'customerId', actor.role == 'customer' and actor.customerId or nil } })
+	ctx.actorToken = actor.role == 'customer' and
+	    actor.role .. ':' .. actor.customerId or actor.role
 
 	ctx.data = decode(args[6])
 	if not is_object(ctx.data) then
@@ -723,12 +726,13 @@ decide['orders.ship'] = function(ctx, order)
 	if skipped(ctx.data) then
 		return refuse('shipping skipped by the worker' .. reason_suffix(ctx.data))
 	end
-	-- carrierTrackingNumber: the carrier's own value, which delivered is
-	-- checked against (the API's fields are frozen from here on too).
+	-- trackingNumber is the carrier's own value from here on, which
+	-- delivered is checked against: shipping fields are frozen once
+	-- shipped (orders shipped before issue 17 also hold it as
+	-- carrierTrackingNumber, which delivered reads first).
 	return { outcome = 'applied', to = 'shipped', bump = true,
 	    set = { status = 'shipped', shipCompanyId = ctx.data.shipCompanyId,
 	    trackingNumber = ctx.data.trackingNumber,
-	    carrierTrackingNumber = ctx.data.trackingNumber,
 	    shipmentId = ctx.data.shipmentId },
 	    message = 'order shipped' }
 end
@@ -942,6 +946,513 @@ decide['orders.refund'] = function(ctx, order)
 end
 
 ------------------------------------------------------------------------
+-- The order's history (docs/redis.md "The history"). Each recorded call is
+-- one field of the order's own hash, "~<n>" (n = 1, 2, ... in order),
+-- holding one line of space-separated tokens:
+--
+--   <at> <type> <outcome> [<from>>]<to> <actor> <commandId>
+--        [v=<version>] [fu=<follow-ups>] [ch=<changed fields>] [| <message>]
+--
+-- Whatever can be derived is left out, so that a shipped order's history
+-- costs about 250 bytes instead of 3 KB of streams and sets (issue 17):
+--   at         absolute for the first event, "+<ms>" after the previous one
+--   type       without "orders."
+--   from       the previous event's to ("none" first), else "<from>>"
+--   commandId  "^<suffix>" for the previous event's commandId + suffix
+--              (".pay", ".ship", ".refund", ".void": a follow-up),
+--              "^<k><suffix>" for event k's
+--   version    the previous version, + 1 when the event changed fields
+--   fu=        the follow-ups as suffixes of the commandId (".pay,.void")
+--   ch=        the changed fields when they are not the type's usual ones
+--              ("-": none); their values are read from the order (status
+--              from `to`, isDeleted from the type) except where they may
+--              change later: those are in "~<n>.changes" (JSON)
+--   message    when it is not the usual one for its type and outcome
+-- The applied commandIds are the events' commandIds (exactly-once).
+-- Orders from before this layout keep the stream <order>:events and the
+-- set <order>:applied until their next recorded command folds them in
+-- (write_plan), and so does an order without a hash (a refusal of a
+-- command for an unknown order), whose events have no hash to go into.
+------------------------------------------------------------------------
+
+local EV = '~'
+
+local FOLLOWUP_SUFFIX = { ['.pay'] = 'orders.process.payment',
+    ['.ship'] = 'orders.ship', ['.refund'] = 'orders.refund',
+    ['.void'] = 'orders.void' }
+
+-- Hash fields held as JSON text, and as decimal integers: both go into
+-- an event's changes and oms_get's reply as JSON values.
+local JSON_FIELDS = { items = true, shippingAddress = true,
+    billingAddress = true, metadata = true }
+local INT_FIELDS = { orderNumber = true, subtotal = true, shippingTotal = true,
+    taxTotal = true, discountTotal = true, total = true }
+
+-- Types whose written values never change afterwards (but metadata,
+-- which an update changes): an event of one of these reads them from the
+-- order. Updates, cancels and deletes (and the placeholders they write)
+-- keep their values in "~<n>.changes".
+local FROZEN_BY = { ['orders.create'] = true, ['orders.process.payment'] = true,
+    ['orders.ship'] = true, ['orders.delivered'] = true,
+    ['orders.refund'] = true, ['orders.void'] = true }
+local CREATE_FIELDS = { 'customerId', 'paymentMethodId', 'storeId', 'items',
+    'createdAt', 'currency', 'email', 'subtotal', 'shippingTotal', 'taxTotal',
+    'discountTotal', 'total', 'shippingAddress', 'billingAddress', 'orderNumber' }
+
+local DEFAULT_MESSAGE = {
+	['orders.create applied created'] = 'order created',
+	['orders.process.payment applied paymentSuccess'] = 'payment succeeded',
+	['orders.ship applied shipped'] = 'order shipped',
+	['orders.delivered applied delivered'] = 'order delivered',
+	['orders.refund applied canceled'] = 'payment refunded',
+	['orders.cancel applied canceled'] = 'order canceled',
+}
+
+-- "2026-01-01T00:00:00.000Z" <-> Unix ms (days from the civil date, H.
+-- Hinnant's algorithm; Redis' Lua has no os.time). Lua numbers are exact
+-- far beyond these values.
+local function time_ms(s)
+	local y, mo, d, h, mi, se, ms = s:match(
+	    '^(%d%d%d%d)%-(%d%d)%-(%d%d)T(%d%d):(%d%d):(%d%d)%.(%d%d%d)Z$')
+	if y == nil then
+		return nil
+	end
+	y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
+	if mo <= 2 then
+		y = y - 1
+	end
+	local era = math.floor(y / 400)
+	local yoe = y - era * 400
+	local doy = math.floor((153 * ((mo + 9) % 12) + 2) / 5) + d - 1
+	local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+	local days = era * 146097 + doe - 719468
+	return ((days * 24 + tonumber(h)) * 60 + tonumber(mi)) * 60000 +
+	    tonumber(se) * 1000 + tonumber(ms)
+end
+
+local function ms_time(t)
+	local days = math.floor(t / 86400000)
+	local rest = t - days * 86400000
+	local z = days + 719468
+	local era = math.floor(z / 146097)
+	local doe = z - era * 146097
+	local yoe = math.floor((doe - math.floor(doe / 1460) +
+	    math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+	local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+	local mp = math.floor((5 * doy + 2) / 153)
+	local d = doy - math.floor((153 * mp + 2) / 5) + 1
+	local m = mp < 10 and mp + 3 or mp - 9
+	local y = yoe + era * 400 + (m <= 2 and 1 or 0)
+	return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', y, m, d,
+	    math.floor(rest / 3600000), math.floor(rest / 60000) % 60,
+	    math.floor(rest / 1000) % 60, rest % 1000)
+end
+
+-- The actor as a token ("system", "customer:cus_1") and back to JSON.
+local function actor_token(text)
+	local a = decode(text)
+	if is_object(a) and type(a.role) == 'string' and a.role:find('^%a+$') then
+		if a.customerId == nil then
+			return a.role
+		elseif is_id(a.customerId) then
+			return a.role .. ':' .. a.customerId
+		end
+	end
+	return 'system'
+end
+
+local function actor_json(tok)
+	local role, cid = tok:match('^(%a+):(.+)$')
+	return json_object({ { 'role', role or tok }, { 'customerId', cid } })
+end
+
+-- The value of a changed field that the event can take from the order
+-- (or from itself), as JSON text; nil when it must be stored.
+local function derived_value(name, ev, hash)
+	if name == 'status' then
+		return cjson.encode(ev.to)
+	elseif name == 'isDeleted' then
+		return cjson.encode(ev.type == 'orders.delete' and '1' or '0')
+	end
+	if not FROZEN_BY[ev.type] or name == 'metadata' or
+	    ((name == 'shipCompanyId' or name == 'trackingNumber') and
+	    ev.type ~= 'orders.ship') then
+		return nil
+	end
+	local v = hash[name]
+	if v == nil then
+		-- removed, and nothing sets it again (a create over a
+		-- placeholder removes its storeId)
+		return 'null'
+	elseif JSON_FIELDS[name] or INT_FIELDS[name] then
+		return v
+	end
+	return cjson.encode(v)
+end
+
+-- The usual changed fields of an event (sorted), or nil when its type has
+-- none. explicit: the names stored in "~<n>.changes" (a create's metadata).
+local function usual_changes(ev, hash, explicit)
+	local names = {}
+	local function add(n, cond)
+		if cond then
+			names[#names + 1] = n
+		end
+	end
+	if ev.type == 'orders.create' and ev.from == STATUS_NONE then
+		for _, f in ipairs(CREATE_FIELDS) do
+			add(f, hash[f] ~= nil)
+		end
+		add('isDeleted', true)
+		add('metadata', explicit.metadata ~= nil)
+		add('status', true)
+	elseif ev.outcome ~= 'applied' then
+		return nil
+	elseif ev.type == 'orders.process.payment' and ev.to == 'paymentSuccess' then
+		names = { 'paymentTransactionId', 'status' }
+	elseif ev.type == 'orders.ship' then
+		add('shipCompanyId', true)
+		add('shipmentId', hash.shipmentId ~= nil)
+		add('status', true)
+		add('trackingNumber', true)
+	elseif ev.type == 'orders.delivered' then
+		names = { 'confirmationId', 'status' }
+	elseif ev.type == 'orders.refund' then
+		names = { 'refundTransactionId' }
+	else
+		return nil
+	end
+	table.sort(names)
+	return names
+end
+
+-- Whether usual_changes(ev) is a non-empty list (without building it).
+local function usual_nonempty(ev)
+	if ev.type == 'orders.create' and ev.from == STATUS_NONE then
+		return true
+	elseif ev.outcome ~= 'applied' then
+		return false
+	end
+	return (ev.type == 'orders.process.payment' and ev.to == 'paymentSuccess') or
+	    ev.type == 'orders.ship' or ev.type == 'orders.delivered' or
+	    ev.type == 'orders.refund'
+end
+
+-- The event's time in Unix ms, or nil when its text does not convert both
+-- ways (then the next event's time is written whole). Memoized.
+local function at_ms(ev)
+	if ev.atMs == nil then
+		local ms = ev.at and time_ms(ev.at)
+		ev.atMs = (ms ~= nil and ms_time(ms) == ev.at) and ms or false
+	end
+	return ev.atMs or nil
+end
+
+local function same_list(a, b)
+	if a == nil or b == nil or #a ~= #b then
+		return false
+	end
+	for i = 1, #a do
+		if a[i] ~= b[i] then
+			return false
+		end
+	end
+	return true
+end
+
+-- One event as its line (and the JSON of the values that must be kept, or
+-- nil). ev: { at, type, outcome, from, to, actor (JSON text), commandId,
+-- version, followUps = {{type, commandId}...}, message, changes = sorted
+-- {{name, JSON text}...} or nil }. events: the order's events before it
+-- (decoded); hash: the order's fields after the write. feed: the global
+-- feed's self-contained form (absolute time and ids, no changes).
+local function ev_encode(ev, events, hash, feed)
+	local prev = (not feed) and events[#events] or nil
+	local t = {}
+	local at = ev.at
+	local a, b = prev and at_ms(prev), (not feed) and at_ms(ev)
+	if a and b then
+		at = (b >= a and '+' or '') .. int_text(b - a)
+	end
+	t[1] = at
+	t[2] = ev.type:match('^orders%.(.+)$') or ev.type
+	t[3] = ev.outcome
+	t[4] = ev.from == (prev and prev.to or STATUS_NONE) and ev.to or
+	    (ev.from .. '>' .. ev.to)
+	t[5] = ev.actorToken or actor_token(ev.actor)
+	local cid = ev.commandId
+	for j = feed and 0 or #events, 1, -1 do
+		local p = events[j].commandId
+		if #cid > #p and cid:sub(1, #p) == p and FOLLOWUP_SUFFIX[cid:sub(#p + 1)] then
+			cid = '^' .. (j == #events and '' or tostring(j)) .. cid:sub(#p + 1)
+			break
+		end
+	end
+	t[6] = cid
+	local names, explicit, nexplicit = {}, {}, 0
+	for i, c in ipairs(ev.changes or {}) do
+		names[i] = c[1]
+		if feed or derived_value(c[1], ev, hash) ~= c[2] then
+			explicit[c[1]], nexplicit = c[2], nexplicit + 1
+		end
+	end
+	local derived_version = (prev and prev.version or 0) + (#names > 0 and 1 or 0)
+	if feed or ev.version ~= derived_version then
+		t[#t + 1] = 'v=' .. int_text(ev.version)
+	end
+	if #ev.followUps > 0 then
+		local fu = {}
+		for i, f in ipairs(ev.followUps) do
+			local s = f.commandId:sub(#ev.commandId + 1)
+			if f.commandId:sub(1, #ev.commandId) == ev.commandId and
+			    FOLLOWUP_SUFFIX[s] == f.type then
+				fu[i] = s
+			else
+				fu[i] = f.type .. '=' .. f.commandId
+			end
+		end
+		t[#t + 1] = 'fu=' .. table.concat(fu, ',')
+	end
+	if not feed then
+		local usual = usual_changes(ev, hash, explicit)
+		if #names == 0 and usual ~= nil then
+			t[#t + 1] = 'ch=-'
+		elseif #names > 0 and not same_list(names, usual) then
+			t[#t + 1] = 'ch=' .. table.concat(names, ',')
+		end
+	end
+	local line = table.concat(t, ' ')
+	if feed or ev.message ~= DEFAULT_MESSAGE[ev.type .. ' ' .. ev.outcome .. ' ' .. ev.to] then
+		line = line .. ' | ' .. ev.message
+	end
+	if nexplicit == 0 or feed then
+		return line, nil
+	end
+	local m = {}
+	for _, n in ipairs(names) do
+		if explicit[n] ~= nil then
+			m[#m + 1] = { n, explicit[n], true }
+		end
+	end
+	return line, json_object(m)
+end
+
+-- The event of line (and its "~<n>.changes" text, or nil) after the
+-- decoded events; hash: the order's fields. nil when the line is not one.
+-- full: also the actor as JSON and the changed values (what the API
+-- shows; oms_apply needs neither for the events it only reads).
+local function ev_decode(line, explicit_text, events, hash, full)
+	local head, message = line, nil
+	local p = line:find(' | ', 1, true)
+	if p then
+		head, message = line:sub(1, p - 1), line:sub(p + 3)
+	end
+	local tok = {}
+	for w in head:gmatch('%S+') do
+		tok[#tok + 1] = w
+	end
+	if #tok < 6 then
+		return nil
+	end
+	local prev = events[#events]
+	local ev = { type = 'orders.' .. tok[2], outcome = tok[3],
+	    actorToken = tok[5], followUps = {} }
+	if full then
+		ev.actor = actor_json(tok[5])
+	end
+	if tok[1]:find('^[+-]%d+$') then
+		local base = prev and at_ms(prev)
+		if base == nil then
+			return nil
+		end
+		-- the text only when shown: oms_apply needs the number
+		ev.atMs = base + tonumber(tok[1])
+		if full then
+			ev.at = ms_time(ev.atMs)
+		end
+	else
+		ev.at = tok[1]
+	end
+	ev.from, ev.to = tok[4]:match('^(.+)>(.+)$')
+	if ev.from == nil then
+		ev.from, ev.to = prev and prev.to or STATUS_NONE, tok[4]
+	end
+	local j, s = tok[6]:match('^%^(%d*)(.+)$')
+	if j ~= nil then
+		local parent = events[j == '' and #events or tonumber(j)]
+		if parent == nil then
+			return nil
+		end
+		ev.commandId = parent.commandId .. s
+	else
+		ev.commandId = tok[6]
+	end
+	local version, names = nil, nil
+	for i = 7, #tok do
+		local k, v = tok[i]:match('^(%a+)=(.*)$')
+		if k == 'v' then
+			version = tonumber(v)
+		elseif k == 'fu' then
+			for f in v:gmatch('[^,]+') do
+				local ft, fc = f:match('^(.+)=(.+)$')
+				if ft == nil then
+					ft, fc = FOLLOWUP_SUFFIX[f], ev.commandId .. f
+				end
+				ev.followUps[#ev.followUps + 1] = { type = ft, commandId = fc }
+			end
+		elseif k == 'ch' then
+			names = {}
+			for n in v:gmatch('[^,]+') do
+				if n ~= '-' then
+					names[#names + 1] = n
+				end
+			end
+		end
+	end
+	-- without full, only whether there are changes matters (the
+	-- version): a create's explicit metadata adds to a list never empty
+	local explicit = (full and explicit_text and decode(explicit_text)) or {}
+	if not is_object(explicit) then
+		explicit = {}
+	end
+	local nchanges
+	if names == nil and not full then
+		nchanges = usual_nonempty(ev) and 1 or 0
+	else
+		names = names or usual_changes(ev, hash, explicit) or {}
+		nchanges = #names
+	end
+	if nchanges > 0 and full then
+		ev.changes = {}
+		for i, n in ipairs(names) do
+			local v = explicit[n]
+			if v == nil then
+				v = derived_value(n, ev, hash) or 'null'
+			elseif v == cjson.null then
+				v = 'null'
+			elseif INT_FIELDS[n] and type(v) == 'number' then
+				v = int_text(v)
+			elseif n == 'items' and type(v) == 'table' then
+				v = encode_items(v)
+			elseif n == 'metadata' and type(v) == 'table' then
+				v = encode_metadata(v)
+			elseif (n == 'shippingAddress' or n == 'billingAddress') and
+			    type(v) == 'table' then
+				v = encode_address(v)
+			else
+				v = cjson.encode(v)
+			end
+			ev.changes[i] = { n, v }
+		end
+	end
+	ev.version = version or (prev and prev.version or 0) + (nchanges > 0 and 1 or 0)
+	ev.message = message or DEFAULT_MESSAGE[ev.type .. ' ' .. ev.outcome ..
+	    ' ' .. ev.to] or ''
+	return ev
+end
+
+-- An entry [id, [field, value...]] of the stream of an order from before
+-- this layout, as an event (the changes' values encoded as the Function
+-- encodes them, so that those the order holds compare equal).
+local function legacy_event(e)
+	local f = pairs_to_table(e[2])
+	local d = f.detail and decode(f.detail)
+	local ev = { at = f.at or '', type = f.type or '', commandId = f.commandId or '',
+	    outcome = f.outcome or 'applied', from = f.from or STATUS_NONE,
+	    to = f.to or STATUS_NONE, actor = f.actor or '{"role":"system"}',
+	    version = tonumber(f.version) or 0, followUps = {} }
+	ev.message = is_object(d) and d.message or f.detail or ''
+	if type(ev.message) ~= 'string' then
+		ev.message = ''
+	end
+	if is_object(d) and is_object(d.changes) then
+		local names = {}
+		for k in pairs(d.changes) do
+			names[#names + 1] = k
+		end
+		table.sort(names)
+		ev.changes = {}
+		for i, n in ipairs(names) do
+			local v = d.changes[n]
+			if v == cjson.null then
+				v = 'null'
+			elseif INT_FIELDS[n] and type(v) == 'number' then
+				v = int_text(v)
+			elseif n == 'items' and type(v) == 'table' then
+				v = encode_items(v)
+			elseif n == 'metadata' and type(v) == 'table' then
+				v = encode_metadata(v)
+			elseif (n == 'shippingAddress' or n == 'billingAddress') and
+			    type(v) == 'table' then
+				v = encode_address(v)
+			else
+				v = cjson.encode(v)
+			end
+			ev.changes[i] = { n, v }
+		end
+		if #names == 0 then
+			ev.changes = nil
+		end
+	end
+	local fu = f.followUps and decode(f.followUps)
+	if type(fu) == 'table' then
+		for _, x in ipairs(fu) do
+			if is_object(x) and type(x.type) == 'string' and
+			    type(x.commandId) == 'string' then
+				ev.followUps[#ev.followUps + 1] = { type = x.type,
+				    commandId = x.commandId }
+			end
+		end
+	end
+	return ev
+end
+
+-- Every event of an order, oldest first: the old stream's (legacy_key,
+-- read when it exists: a WRONGTYPE there is an error reply, never an empty
+-- history), then the hash's. Returns the list and how many are old.
+local function load_events(order, legacy_key, full)
+	local events = {}
+	if redis.call('EXISTS', legacy_key) == 1 then
+		for _, e in ipairs(redis.call('XRANGE', legacy_key, '-', '+')) do
+			events[#events + 1] = legacy_event(e)
+		end
+	end
+	local nlegacy = #events
+	local n = 1
+	while order ~= nil and order[EV .. n] ~= nil do
+		local ev = ev_decode(order[EV .. n], order[EV .. n .. '.changes'],
+		    events, order, full)
+		if ev == nil then
+			error('ERR oms: unreadable event ' .. EV .. n)
+		end
+		events[#events + 1] = ev
+		n = n + 1
+	end
+	return events, nlegacy
+end
+
+-- The event as the API shows it (GET /orders/{id}/events): id is its
+-- number in the order's history.
+local function ev_api(ev, n)
+	local changes = nil
+	if ev.changes then
+		local m = {}
+		for i, c in ipairs(ev.changes) do
+			m[i] = { c[1], c[2], true }
+		end
+		changes = json_object(m)
+	end
+	return json_object({ { 'id', tostring(n) }, { 'type', ev.type },
+	    { 'commandId', ev.commandId }, { 'outcome', ev.outcome },
+	    { 'from', ev.from }, { 'to', ev.to }, { 'actor', ev.actor, true },
+	    { 'at', ev.at },
+	    { 'detail', json_object({ { 'message', ev.message },
+	    { 'changes', changes, true } }), true },
+	    { 'followUps', json_followups(ev.followUps), true },
+	    { 'version', ev.version } })
+end
+
+------------------------------------------------------------------------
 -- Phase 3: writes.
 ------------------------------------------------------------------------
 
@@ -963,46 +1474,66 @@ local function push_reply(keys, ctx, text)
 	redis.call('EXPIRE', keys[8], ctx.replyTtl)
 end
 
--- The event's detail: {"message": ..., "changes": {...}}; changes (the
--- hash fields written, null for a removed one, items as JSON) only when the
--- order changed.
--- Hash fields held as JSON text, and as decimal integers: both go into
--- an event's changes and oms_get's reply as JSON values.
-local JSON_FIELDS = { items = true, shippingAddress = true,
-    billingAddress = true, metadata = true }
-local INT_FIELDS = { orderNumber = true, subtotal = true, shippingTotal = true,
-    taxTotal = true, discountTotal = true, total = true }
-
-local function event_detail(plan)
-	local changes = nil
-	if plan.bump then
-		local names, removed = {}, {}
-		for k in pairs(plan.set or {}) do
-			names[#names + 1] = k
-		end
-		for _, k in ipairs(plan.del or {}) do
-			names[#names + 1], removed[k] = k, true
-		end
-		table.sort(names)
-		local m = {}
-		for _, k in ipairs(names) do
-			if k ~= 'awaitingCreate' then
-				if removed[k] then
-					m[#m + 1] = { k, 'null', true }
-				elseif JSON_FIELDS[k] or INT_FIELDS[k] then
-					m[#m + 1] = { k, plan.set[k], true }
-				else
-					m[#m + 1] = { k, plan.set[k] }
-				end
+-- The hash fields the plan writes, sorted, as {name, JSON text} (null for
+-- a removed one; items, the addresses and metadata as JSON, the order
+-- number and the amounts as numbers), or nil when the order did not change.
+local function plan_changes(plan)
+	if not plan.bump then
+		return nil
+	end
+	local names, removed = {}, {}
+	for k in pairs(plan.set or {}) do
+		names[#names + 1] = k
+	end
+	for _, k in ipairs(plan.del or {}) do
+		names[#names + 1], removed[k] = k, true
+	end
+	table.sort(names)
+	local c = {}
+	for _, k in ipairs(names) do
+		if k ~= 'awaitingCreate' then
+			if removed[k] then
+				c[#c + 1] = { k, 'null' }
+			elseif JSON_FIELDS[k] or INT_FIELDS[k] then
+				c[#c + 1] = { k, plan.set[k] }
+			else
+				c[#c + 1] = { k, cjson.encode(plan.set[k]) }
 			end
 		end
-		changes = json_object(m)
 	end
-	return json_object({ { 'message', plan.message },
-	    { 'changes', changes, true } })
+	if #c == 0 then
+		return nil
+	end
+	return c
 end
 
-local function write_plan(keys, ctx, order, plan)
+-- HSET the events first..#events as ~<n> (and ~<n>.changes).
+local function store_events(key, events, first, hash)
+	local args = { key }
+	for n = first, #events do
+		local before = {}
+		for i = 1, n - 1 do
+			before[i] = events[i]
+		end
+		local line, explicit = ev_encode(events[n], before, hash)
+		args[#args + 1], args[#args + 2] = EV .. n, line
+		if explicit then
+			args[#args + 1], args[#args + 2] = EV .. n .. '.changes', explicit
+		end
+	end
+	redis.call('HSET', unpack(args))
+end
+
+-- The order-number index (issue 17): oms:ordernumber:<n div 100>, a hash
+-- of 100 numbers -> ids, a listpack of 5.2 KB (52 bytes an order), where
+-- one hash of every number (what oms:ordernumber was before, and still
+-- holds for the numbers drawn then) is a hash table of 88 bytes an order. The
+-- bucket is named from KEYS[10] (oms runs on one Redis, not a cluster).
+local function number_key(base, n)
+	return base .. ':' .. int_text(math.floor(n / 100))
+end
+
+local function write_plan(keys, ctx, order, plan, events, nlegacy)
 	local from = order and order.status or STATUS_NONE
 	local to = plan.to or from
 	local version = tonumber(order and order.version or '0')
@@ -1019,7 +1550,12 @@ local function write_plan(keys, ctx, order, plan)
 		-- then nothing has been written yet
 		local n = redis.call('INCR', keys[9])
 		plan.set.orderNumber = tostring(n)
-		redis.call('HSET', keys[10], n, ctx.orderId)
+		redis.call('HSET', number_key(keys[10], n), n, ctx.orderId)
+	end
+	-- after: the order's fields once written (what events read from it)
+	local after = {}
+	for k, v in pairs(order or {}) do
+		after[k] = v
 	end
 	if plan.bump then
 		local args = { keys[1] }
@@ -1027,14 +1563,19 @@ local function write_plan(keys, ctx, order, plan)
 			for _, kv in ipairs({ { 'id', ctx.orderId }, { 'version', '0' } }) do
 				args[#args + 1], args[#args + 2] = kv[1], kv[2]
 			end
+			after.id = ctx.orderId
 		end
 		for k, v in pairs(plan.set or {}) do
 			args[#args + 1], args[#args + 2] = k, v
+			after[k] = v
 		end
 		args[#args + 1], args[#args + 2] = 'updatedAt', ctx.at
 		redis.call('HSET', unpack(args))
 		if plan.del and #plan.del > 0 then
 			redis.call('HDEL', keys[1], unpack(plan.del))
+			for _, k in ipairs(plan.del) do
+				after[k] = nil
+			end
 		end
 		version = redis.call('HINCRBY', keys[1], 'version', 1)
 	end
@@ -1046,15 +1587,35 @@ local function write_plan(keys, ctx, order, plan)
 		redis.call('DEL', keys[4])
 	end
 
-	local fu = json_followups(plan.followUps or {})
-	local fields = { 'type', ctx.type, 'commandId', ctx.commandId,
-	    'outcome', plan.outcome, 'from', from, 'to', to, 'actor', ctx.actor,
-	    'at', ctx.at, 'detail', event_detail(plan), 'followUps', fu,
-	    'version', tostring(version) }
-	redis.call('XADD', keys[2], '*', unpack(fields))
+	local ev = { at = ctx.at, type = ctx.type, commandId = ctx.commandId,
+	    outcome = plan.outcome, from = from, to = to, actor = ctx.actor,
+	    actorToken = ctx.actorToken,
+	    version = version, followUps = plan.followUps or {},
+	    message = plan.message, changes = plan_changes(plan) }
+	local fu = json_followups(ev.followUps)
+	if order ~= nil or plan.new then
+		-- into the order's hash, with the old stream's events first
+		local first = #events + 1
+		if nlegacy > 0 and nlegacy == #events then
+			first = 1
+		end
+		events[#events + 1] = ev
+		store_events(keys[1], events, first, after)
+		if first == 1 and nlegacy > 0 then
+			redis.call('DEL', keys[2], keys[3])
+		end
+	else
+		-- no hash to hold it (a refusal for an unknown order): the
+		-- stream and set of the old layout, folded in with the hash
+		redis.call('XADD', keys[2], '*', 'type', ctx.type, 'commandId',
+		    ctx.commandId, 'outcome', plan.outcome, 'from', from, 'to', to,
+		    'actor', ctx.actor, 'at', ctx.at, 'detail',
+		    json_object({ { 'message', plan.message } }), 'followUps', fu,
+		    'version', tostring(version))
+		redis.call('SADD', keys[3], ctx.commandId)
+	end
 	redis.call('XADD', keys[7], 'MAXLEN', '~', ctx.eventsCap, '*',
-	    'orderId', ctx.orderId, unpack(fields))
-	redis.call('SADD', keys[3], ctx.commandId)
+	    'orderId', ctx.orderId, 'event', (ev_encode(ev, {}, after, true)))
 
 	local res = result_json(ctx, plan.outcome, from, to, plan.message, version, fu)
 	push_reply(keys, ctx, res)
@@ -1063,29 +1624,20 @@ end
 
 -- DESIGN §8: "application is exactly-once per commandId" and "its
 -- re-application is a no-op that still publishes the follow-ups".
-local function replay(keys, ctx, order)
-	local ev = nil
-	for _, e in ipairs(redis.call('XRANGE', keys[2], '-', '+')) do
-		local f = pairs_to_table(e[2])
-		if f.commandId == ctx.commandId then
-			ev = f
-			break
-		end
-	end
+-- ev: the first call's event (nil when only the old applied set has it).
+local function replay(keys, ctx, order, ev)
 	ev = ev or { outcome = 'applied', from = STATUS_NONE, to = STATUS_NONE,
-	    followUps = '[]', type = ctx.type }
-	local d = ev.detail and decode(ev.detail)
-	local message = is_object(d) and d.message or 'already applied'
+	    followUps = {}, type = ctx.type, message = 'already applied' }
 	local version = tonumber(order and order.version or '0')
 	local c = { type = ev.type or ctx.type, commandId = ctx.commandId,
 	    orderId = ctx.orderId }
-	local fu = ev.followUps or '[]'
+	local fu_text = json_followups(ev.followUps)
 	-- The reply list carries the first outcome, so that a client waiting
 	-- with Prefer: wait still sees applied or refused.
 	push_reply(keys, ctx, result_json(c, ev.outcome, ev.from, ev.to,
-	    message, version, fu, { { 'duplicate', true } }))
-	return result_json(c, 'duplicate', ev.from, ev.to, message, version, fu,
-	    { { 'firstOutcome', ev.outcome } })
+	    ev.message, version, fu_text, { { 'duplicate', true } }))
+	return result_json(c, 'duplicate', ev.from, ev.to, ev.message, version,
+	    fu_text, { { 'firstOutcome', ev.outcome } })
 end
 
 local function load_order(key)
@@ -1102,8 +1654,14 @@ local function oms_apply(keys, args)
 		return err
 	end
 	local order = load_order(keys[1])
+	local events, nlegacy = load_events(order, keys[2])
+	for _, e in ipairs(events) do
+		if e.commandId == ctx.commandId then -- applied before
+			return replay(keys, ctx, order, e)
+		end
+	end
 	if redis.call('SISMEMBER', keys[3], ctx.commandId) == 1 then
-		return replay(keys, ctx, order)
+		return replay(keys, ctx, order, nil)
 	end
 	local pending_text = nil
 	if order == nil then
@@ -1113,7 +1671,7 @@ local function oms_apply(keys, args)
 		end
 	end
 	local plan = decide[ctx.type](ctx, order, pending_text)
-	local full = redis.call('XLEN', keys[2]) >= ORDER_EVENTS_MAX
+	local full = #events >= ORDER_EVENTS_MAX
 	if plan.bump and full and ctx.type == 'orders.update' then
 		plan = refuse('the order holds ' .. ORDER_EVENTS_MAX ..
 		    ' events, its limit: it takes no more updates')
@@ -1123,14 +1681,14 @@ local function oms_apply(keys, args)
 	if not plan.bump and (plan.settled or full) then
 		plan.unrecorded = true
 	end
-	return write_plan(keys, ctx, order, plan)
+	return write_plan(keys, ctx, order, plan, events, nlegacy)
 end
 
--- The order hash as a JSON object of its fields, or nil: the worker's
--- pre-checks before a provider call, and what it sends a provider. Fields
--- stored as JSON text (items, the addresses, metadata) come as JSON, the
--- order number and the amounts as integers, the others as the strings
--- stored ("version":"3", "isDeleted":"0").
+-- The order hash as a JSON object of its fields (not its events), or nil:
+-- the worker's pre-checks before a provider call, and what it sends a
+-- provider. Fields stored as JSON text (items, the addresses, metadata)
+-- come as JSON, the order number and the amounts as integers, the others
+-- as the strings stored ("version":"3", "isDeleted":"0").
 local function oms_get(keys, args)
 	if #keys ~= 1 or not keys[1]:find('^oms:order:') then
 		return einval('oms_get takes 1 key, oms:order:<orderId>')
@@ -1142,9 +1700,26 @@ local function oms_get(keys, args)
 	local m = {}
 	for i = 1, #flat, 2 do
 		local k, v = flat[i], flat[i + 1]
-		m[#m + 1] = { k, v, (JSON_FIELDS[k] or INT_FIELDS[k]) and v ~= '' }
+		if k:sub(1, #EV) ~= EV then
+			m[#m + 1] = { k, v, (JSON_FIELDS[k] or INT_FIELDS[k]) and v ~= '' }
+		end
 	end
 	return json_object(m)
+end
+
+-- FCALL_RO oms_events 1 oms:order:<orderId>: the order's history as the
+-- API shows it, a JSON array oldest first (also of an order in the old
+-- layout, and of one without a hash); [] when there is none.
+local function oms_events(keys, args)
+	if #keys ~= 1 or not keys[1]:find('^oms:order:[^:]+$') then
+		return einval('oms_events takes 1 key, oms:order:<orderId>')
+	end
+	local events = load_events(load_order(keys[1]), keys[1] .. ':events', true)
+	local out = {}
+	for i, ev in ipairs(events) do
+		out[i] = ev_api(ev, i)
+	end
+	return '[' .. table.concat(out, ',') .. ']'
 end
 
 -- FCALL oms_request_cancel 1 oms:order:<orderId> <cancel|delete> <at>
@@ -1199,4 +1774,6 @@ end
 redis.register_function('oms_apply', oms_apply)
 redis.register_function('oms_request_cancel', oms_request_cancel)
 redis.register_function({ function_name = 'oms_get', callback = oms_get,
+    flags = { 'no-writes' } })
+redis.register_function({ function_name = 'oms_events', callback = oms_events,
     flags = { 'no-writes' } })

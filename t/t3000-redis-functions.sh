@@ -119,18 +119,27 @@ h() {
 
 # nev OID: the number of events of an order.
 nev() {
-	R xlen "oms:order:$1:events"
+	R FCALL_RO oms_events 1 "oms:order:$1" | jq length
 }
 
-# events OID: the order's events as a JSON array of objects (with "id").
+# events OID: the order's events as a JSON array of objects, as the API
+# shows them (oms_events), without their number "id".
 events() {
-	R -2 --json xrange "oms:order:$1:events" - + |
-	jq '[.[] | .[1] as $f | [range(0; $f | length; 2) | {($f[.]): $f[. + 1]}] | add]'
+	R FCALL_RO oms_events 1 "oms:order:$1" | jq '[.[] | del(.id)]'
+}
+
+# applied OID: the commandIds recorded for the order (its events'), one a
+# line; isapplied OID CID: 1 when CID is one of them, else 0.
+applied() {
+	R FCALL_RO oms_events 1 "oms:order:$1" | jq -r '.[].commandId'
+}
+isapplied() {
+	if applied "$1" | grep -qxF "$2"; then echo 1; else echo 0; fi
 }
 
 # ev OID JQ: JQ applied to the order's last event.
 ev() {
-	events "$1" | jq -r ".[-1] | $2"
+	events "$1" | jq -rc ".[-1] | $2"
 }
 
 # hash OID: the order hash as one line of JSON, fields sorted.
@@ -139,12 +148,17 @@ hash() {
 	jq -cS '[range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add'
 }
 
+# fields OID: the order's fields without its history (the ~<n> fields).
+fields() {
+	hash "$1" | jq -c 'with_entries(select(.key | startswith("~") | not))'
+}
+
 # snapshot OID: everything a command could change, for before/after.
 snapshot() {
 	{
 		hash "$1"
 		echo "events $(nev "$1")"
-		echo "applied $(R scard "oms:order:$1:applied")"
+		echo "applied $(applied "$1" | tr '\n' ' ')"
 		echo "feed $(R xlen oms:events)"
 		echo "orders $(R zcard oms:orders)"
 		echo "pending $(R exists "oms:pending:$1")"
@@ -221,7 +235,14 @@ test_expect_success 'create: every field of the hash, optional ones absent' '
 		test_eq "$(R hexists oms:order:o1 "$f")" 0 "$f" || ok=0
 	done &&
 	test_eq "$ok" 1 &&
-	test_eq "$(R hlen oms:order:o1)" 10
+	test_eq "$(R hlen oms:order:o1)" 11
+'
+
+test_expect_success 'create: its event is field ~1 of the hash; no stream, no set' '
+	test_eq "$(h o1 "~1")" \
+		"$c1_at create applied created customer:cus_1 c1 fu=.pay" &&
+	test_eq "$(R exists oms:order:o1:events oms:order:o1:applied)" 0 &&
+	test_eq "$(R object encoding oms:order:o1)" listpack
 '
 
 test_expect_success 'create: indexes, pending deleted, applied set, reply list' '
@@ -235,7 +256,7 @@ test_expect_success 'create: indexes, pending deleted, applied set, reply list' 
 	test_eq "$(R zscore oms:customer:cus_1:orders o1)" "$CREATED_MS" &&
 	test_eq "$(R zscore oms:customer:cus_9:orders o9)" "$CREATED_MS" &&
 	test_eq "$(R zscore oms:customer:cus_1:orders o9)" "" &&
-	test_eq "$(R smembers oms:order:o1:applied)" c1 &&
+	test_eq "$(applied o1)" c1 &&
 	test_eq "$(R llen oms:reply:c1)" 1 &&
 	test_eq "$(R lindex oms:reply:c1 0)" "$(cat cmds/c1.res)" &&
 	ttl=$(R ttl oms:reply:c1) &&
@@ -262,9 +283,9 @@ test_expect_success 'create: one event with every field, and the same in the fee
 	R -2 --json xrange oms:events - + >feed.json &&
 	jq -c "[.[] | .[1] | select(.[1] == \"o1\")]" feed.json >feed-o1.json &&
 	test_eq "$(jq length feed-o1.json)" 1 &&
-	test_eq "$(jq -c ".[0][2:]" feed-o1.json)" \
-		"$(R -2 --json xrange oms:order:o1:events - + | jq -c ".[0][1]")" &&
-	test_eq "$(jq -r ".[0][0]" feed-o1.json)" orderId
+	test_eq "$(jq -r ".[0][0], .[0][2]" feed-o1.json | tr "\n" " ")" "orderId event " &&
+	test_eq "$(jq -r ".[0][3]" feed-o1.json)" \
+		"$c1_at create applied created customer:cus_1 c1 v=1 fu=.pay | order created"
 '
 
 test_expect_success 'oms_get returns the hash as JSON, nil for an unknown order' '
@@ -294,13 +315,14 @@ test_expect_success 'a priced create stores money, addresses, metadata and an or
 	test_eq "$(h op1 shippingAddress | jq -c .)" "$ADDR" &&
 	test_eq "$(h op1 metadata)" "{\"a\":\"1\",\"b\":\"2\"}" &&
 	test_eq "$(h op1 orderNumber)" $((before + 1)) &&
-	test_eq "$(R HGET oms:ordernumber $((before + 1)))" op1 &&
+	test_eq "$(R HGET oms:ordernumber:$(((before + 1) / 100)) $((before + 1)))" op1 &&
+	test_eq "$(R EXISTS oms:ordernumber)" 0 &&
 	W FCALL_RO oms_get 1 oms:order:op1 >getp.json &&
 	test_eq "$(jq .total getp.json)" 9000000000002099 &&
 	test_eq "$(jq .orderNumber getp.json)" $((before + 1)) &&
 	test_eq "$(jq -r .shippingAddress.country getp.json)" GB &&
 	test_eq "$(jq -r ".items[1].unitPrice" getp.json)" 1000000000000 &&
-	R -2 --json xrange oms:order:op1:events - + | jq -r ".[0][1] | .[index(\"detail\") + 1]" >evp.json &&
+	events op1 | jq ".[0].detail" >evp.json &&
 	test_eq "$(jq .changes.total evp.json)" 9000000000002099 &&
 	test_eq "$(jq -c .changes.shippingAddress evp.json)" "$ADDR" &&
 	test_eq "$(jq .changes.orderNumber evp.json)" $((before + 1)) &&
@@ -320,7 +342,7 @@ test_expect_success 'a worker from before order numbers (8 keys) still numbers i
 	res_is_json &&
 	expect_res applied none created 1 "[{\"type\":\"orders.process.payment\",\"commandId\":\"cp8.pay\"}]" &&
 	test_eq "$(h op8 orderNumber)" $((seq + 1)) &&
-	test_eq "$(R HGET oms:ordernumber $((seq + 1)))" op8 &&
+	test_eq "$(R HGET oms:ordernumber:$(((seq + 1) / 100)) $((seq + 1)))" op8 &&
 	test_match "$(W FCALL oms_apply 9 "${A[@]:0:9}" "${A[@]:10}")" "^EINVAL"
 '
 
@@ -343,6 +365,17 @@ test_expect_success 'update: metadata merged, null removes, 20 keys at most, any
 	expect_res refused canceled canceled 6 "[]"
 '
 
+test_expect_success 'the history keeps the values written then, not the order'"'"'s current ones' '
+	events op1 >evm.json &&
+	test_eq "$(jq -c ".[0].detail.changes.metadata" evm.json)" "{\"a\":\"1\",\"b\":\"2\"}" &&
+	test_eq "$(jq -c ".[1].detail.changes" evm.json)" "{\"metadata\":{\"b\":\"2\",\"c\":\"3\"}}" &&
+	test_eq "$(jq -c ".[2].detail.changes" evm.json)" "{\"metadata\":null}" &&
+	test_eq "$(jq -c "[.[] | .version]" evm.json)" "[1,2,3,4,4,5,6]" &&
+	test_eq "$(jq -r ".[4].detail.changes" evm.json)" null &&
+	test_eq "$(jq -r ".[5] | .from, .to, .detail.changes.status" evm.json | tr "\n" " ")" \
+		"created canceled canceled "
+'
+
 test_expect_success 'process.payment success: paymentSuccess, transaction id, ship follow-up' '
 	apply orders.process.payment c1.pay o1 "{\"result\":\"success\",\"transactionId\":\"tx_1\"}" &&
 	expect_res applied created paymentSuccess 2 \
@@ -363,7 +396,7 @@ test_expect_success 'ship: shipped with carrier and tracking number' '
 	test_eq "$(h o1 status)" shipped &&
 	test_eq "$(h o1 shipCompanyId)" dhl &&
 	test_eq "$(h o1 trackingNumber)" trk_1 &&
-	test_eq "$(h o1 carrierTrackingNumber)" trk_1 &&
+	test_eq "$(R hexists oms:order:o1 carrierTrackingNumber)" 0 &&
 	test_eq "$(ev o1 .followUps)" "[]" &&
 	test_eq "$(nev o1)" 3
 '
@@ -377,7 +410,7 @@ test_expect_success 'delivered with a wrong tracking id: refused, not recorded (
 	test_eq "$(R hexists oms:order:o1 confirmationId)" 0 &&
 	test_eq "$(h o1 version)" 3 &&
 	test_eq "$(nev o1)" 3 &&
-	test_eq "$(R sismember oms:order:o1:applied d1bad)" 0 &&
+	test_eq "$(isapplied o1 d1bad)" 0 &&
 	test_eq "$(R lindex oms:reply:d1bad 0 | jq -r .outcome)" refused
 '
 
@@ -402,7 +435,7 @@ test_expect_success 'a delivered order: no update, cancel, second delivery' '
 	test_eq "$(h o1 confirmationId)" conf_1 &&
 	test_eq "$(res .recorded)" false &&
 	test_eq "$(nev o1)" 4 &&
-	test_eq "$(R sismember oms:order:o1:applied d1b)" 0
+	test_eq "$(isapplied o1 d1b)" 0
 '
 
 test_expect_success 'a delivered order can be deleted (soft), staying delivered' '
@@ -571,7 +604,7 @@ test_expect_success 'delete of a deleted order: applied, nothing changes, not re
 	test_eq "$(R hgetall oms:order:o12)" "$before" &&
 	test_eq "$(res .recorded)" false &&
 	test_eq "$(nev o12)" 4 &&
-	test_eq "$(R sismember oms:order:o12:applied del12b)" 0
+	test_eq "$(isapplied o12 del12b)" 0
 '
 
 test_expect_success 'update sets shipping fields; a partial update keeps the other; not once shipped' '
@@ -618,11 +651,12 @@ test_expect_success 'payment, ship, delivered, refund of an unknown order: refus
 '
 
 test_expect_success 'create of an existing order (another commandId): refused' '
-	before=$(R hgetall oms:order:o13) &&
+	before=$(fields o13) && n=$(nev o13) &&
 	apply orders.create c13other o13 "{\"customerId\":\"cus_2\",\"paymentMethodId\":\"pm_2\",\"items\":[{\"productId\":\"x\",\"variantId\":\"y\",\"quantity\":1}]}" &&
 	expect_res refused created created 3 "[]" &&
 	test_eq "$(res .detail)" "the order already exists" &&
-	test_eq "$(R hgetall oms:order:o13)" "$before" &&
+	test_eq "$(fields o13)" "$before" &&
+	test_eq "$(nev o13)" $((n + 1)) &&
 	test_eq "$(R zscore oms:customer:cus_2:orders o13)" ""
 '
 
@@ -676,13 +710,13 @@ test_expect_success 'then the create: canceled with its fields, no payment follo
 test_expect_success 'early cancel without a pending record, then create' '
 	apply orders.cancel xe2 e2 "{}" "$ADMIN" &&
 	expect_res applied none canceled 1 "[]" &&
-	test_eq "$(R hlen oms:order:e2)" 6 &&
+	test_eq "$(R hlen oms:order:e2)" 7 &&
 	apply orders.create ce2 e2 "$CREATE" "$CUSTOMER" &&
 	expect_res applied canceled canceled 2 "[]" &&
 	test_eq "$(h e2 customerId)" cus_1 &&
 	test_eq "$(h e2 items)" "$ITEMS" &&
 	test_eq "$(R hexists oms:order:e2 storeId)" 0 &&
-	test_eq "$(R hlen oms:order:e2)" 10
+	test_eq "$(R hlen oms:order:e2)" 12
 '
 
 test_expect_success 'early delete, then create: canceled and deleted, not paid' '
@@ -901,7 +935,7 @@ test_expect_success 'no-ops that can never apply are not recorded: 1,000 leave t
 	say "order keys: $one bytes after one delete, $after after 1,000 no-ops" &&
 	test "$after" -le $((2 * one)) &&
 	test_eq "$(nev on1)" "$nev_one" &&
-	test_eq "$(R scard oms:order:on1:applied)" "$nev_one" &&
+	test_eq "$(applied on1 | wc -l)" "$nev_one" &&
 	test_eq "$(h on1 version)" 5
 '
 
@@ -911,7 +945,7 @@ test_expect_success 'an order takes at most 500 events of updates; cancel still 
 	sed -i "s/\"t\"/\"t$RANDOM\"/; n; s/\"t\"/\"u\"/" alt.txt &&
 	W <alt.txt >alt.out &&
 	test_eq "$(nev on2)" 500 &&
-	test_eq "$(R scard oms:order:on2:applied)" 500 &&
+	test_eq "$(applied on2 | sort -u | wc -l)" 500 &&
 	tail -n 1 alt.out | jq -e ".outcome == \"refused\" and .recorded == false" >/dev/null &&
 	test_match "$(tail -n 1 alt.out | jq -r .detail)" "limit" &&
 	apply orders.cancel xn2 on2 "{}" "$CUSTOMER" &&
@@ -935,11 +969,12 @@ test_expect_success 'a shipped order: shipCompanyId and trackingNumber are froze
 	test_eq "$(nev of1)" "$n"
 '
 
-test_expect_success 'delivered is checked against the carrier value, not a changed trackingNumber' '
-	R hset oms:order:of1 trackingNumber trk_evil >/dev/null &&
-	apply orders.delivered df1 of1 "{\"trackingId\":\"trk_evil\",\"confirmationId\":\"c\"}" "$SHIPPER" &&
+test_expect_success 'delivered is checked against the carrier value (carrierTrackingNumber of an order shipped before issue 17)' '
+	test_eq "$(R hexists oms:order:of1 carrierTrackingNumber)" 0 &&
+	R hset oms:order:of1 carrierTrackingNumber trk_carrier >/dev/null &&
+	apply orders.delivered df1 of1 "{\"trackingId\":\"trk_of1\",\"confirmationId\":\"c\"}" "$SHIPPER" &&
 	expect_res refused shipped shipped 3 "[]" &&
-	apply orders.delivered df2 of1 "{\"trackingId\":\"trk_of1\",\"confirmationId\":\"c\"}" "$SHIPPER" &&
+	apply orders.delivered df2 of1 "{\"trackingId\":\"trk_carrier\",\"confirmationId\":\"c\"}" "$SHIPPER" &&
 	expect_res applied shipped delivered 4 "[]"
 '
 
@@ -1002,7 +1037,7 @@ test_expect_success 'the cancel that follows is a recorded no-op answered "noop"
 	test_eq "$(res .recorded)" null &&
 	test_eq "$(nev ocr1)" "$((n + 1))" &&
 	test_eq "$(ev ocr1 .outcome)" noop &&
-	test_eq "$(R sismember oms:order:ocr1:applied xcr1)" 1 &&
+	test_eq "$(isapplied ocr1 xcr1)" 1 &&
 	test_eq "$(R lrange oms:reply:xcr1 0 0 | jq -r .outcome)" noop &&
 	apply orders.refund kcr1.pay.ship.refund ocr1 "{\"refundTransactionId\":\"rf_cr1\"}" &&
 	expect_res applied canceled canceled 4 "[]"

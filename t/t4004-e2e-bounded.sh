@@ -27,8 +27,9 @@ mem() {
 	echo "$t"
 }
 
+# nev ID: the number of events in the order's history.
 nev() {
-	stack_redis_cli xlen "oms:order:$1:events" | tr -d '\r'
+	stack_redis_cli FCALL_RO oms_events 1 "oms:order:$1" | jq length
 }
 
 # many N ROLE METHOD PATH [BODY]: N requests on one keep-alive connection

@@ -63,7 +63,7 @@ test_expect_success 'cancel, delete, a declined payment: their events' '
 	api_expect 202 customer DELETE "/orders/$id" &&
 	retry_until 40 eval "status_is $id canceled && test \"\$(api_json .isDeleted)\" = true" &&
 	api_expect 200 customer DELETE "/orders/$id" &&
-	retry_until 20 eval "test \"\$(stack_redis_cli XLEN oms:order:$id:events)\" = 4" &&
+	retry_until 20 eval "test \"\$(stack_redis_cli FCALL_RO oms_events 1 oms:order:$id | jq length)\" = 4" &&
 	retry_until 20 eval "take_events ev2 && test \"\$(wc -l <ev2)\" -ge 4" &&
 	take_events ev2 &&
 	test_eq "$(jq -r .type ev2 | tr "\n" " ")" "order.created order.payment_failed order.canceled order.deleted "

@@ -96,7 +96,8 @@ test_expect_success 'all five are in order-worker-queue.dead, with a log line ea
 '
 
 test_expect_success 'nothing was applied to the orders they named' '
-	test_eq "$(stack_redis_cli type "oms:order:$(cat a.id):events" | tr -d "\r")" stream &&
+	test_eq "$(stack_redis_cli type "oms:order:$(cat a.id):events" | tr -d "\r")" none &&
+	test_eq "$(stack_redis_cli type "oms:order:$(cat a.id):applied" | tr -d "\r")" none &&
 	test_eq "$(stack_redis_cli get "oms:order:$(cat b.id)" | tr -d "\r")" "not a hash" &&
 	status_is "$(cat a.id)" shipped &&
 	status_is "$(cat d.id)" shipped &&
