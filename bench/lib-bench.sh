@@ -45,7 +45,7 @@ bench_build() {
 	if grep -q -- '-fsanitize' "$OMS_BUILDDIR/Makefile"; then
 		bench_log "warning: $OMS_BUILDDIR is a sanitizer build; figures are meaningless"
 	fi
-	make -s -C "$OMS_BUILDDIR" -j2 oms-fcgi oms-worker omsctl oms-provider-sim >"$BENCH_TMP/make.log" 2>&1 || {
+	make -s -C "$OMS_BUILDDIR" -j2 oms-fcgi oms-worker omsctl oms-provider-sim oms-notify >"$BENCH_TMP/make.log" 2>&1 || {
 		tail -n 30 "$BENCH_TMP/make.log" >&2
 		return 1
 	}
