@@ -8,7 +8,8 @@
  * oms-fcgi never writes an order's state: it checks the request against
  * the current state (404, 409 — the worker re-checks and is the authority),
  * publishes a command and answers 202 only once the broker confirmed it
- * (DESIGN §8). With `Prefer: wait=N` (RFC 7240, N <= 5 s) it then waits for
+ * (DESIGN §8); the publish goes through the child's confirm window
+ * (confirm.c), beside those of the child's other request threads. With `Prefer: wait=N` (RFC 7240, N <= 5 s) it then waits for
  * the worker's outcome on oms:reply:<commandId> and answers 201/200 with
  * the order, 409 if the worker refused, or still 202 when the wait ran out;
  * at most OMS_FCGI_MAX_WAITING requests of a child wait (waiters.c).
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "confirm.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -66,7 +68,7 @@ orders_write_publish(struct app *app, struct http_req *req,
     const struct oms_command *cmd)
 {
 	struct mq_message msg;
-	char *body, err[160];
+	char *body, err[160], why[128];
 	size_t len;
 	enum oms_err rc;
 
@@ -84,7 +86,9 @@ orders_write_publish(struct app *app, struct http_req *req,
 	msg.body = body;
 	msg.len = len;
 	log_set_field(LOG_FIELD_COMMAND_ID, cmd->command_id);
-	rc = mq_publish(app->mq, &msg);
+	/* the child's confirm window: back to back with the other
+	 * threads' publishes, back when this message is confirmed */
+	rc = confirm_publish(app->confirm, &msg, why, sizeof(why));
 	free(body);
 	metrics_publish(rc == OMS_OK);
 	if (rc != OMS_OK) {
@@ -92,7 +96,7 @@ orders_write_publish(struct app *app, struct http_req *req,
 		 * connection before its confirm: say so, never "nothing was
 		 * changed". A retry with the same Idempotency-Key publishes the
 		 * same commandId, which the worker applies once. */
-		log_warnx("RabbitMQ unavailable: %s", mq_errstr(app->mq));
+		log_warnx("RabbitMQ unavailable: %s", why);
 		http_problem(req, 503, "unavailable", "Service Unavailable",
 		    "RabbitMQ did not confirm the command, so it may or may not "
 		    "have been accepted. Retry later; for a create, send the same "

@@ -132,6 +132,19 @@ mq_fail(struct mq *mq, const char *what, const char *why)
 	return OMS_EUNAVAIL;
 }
 
+void
+mq_abandon(struct mq *mq, const char *why)
+{
+	if (mq->conn != NULL)
+		(void)mq_fail(mq, "abandoned", why);
+}
+
+void
+mq_reconnect_now(struct mq *mq)
+{
+	mq->retry_at_ms = 0;
+}
+
 enum oms_err
 mq_reply(struct mq *mq, const char *what, amqp_rpc_reply_t r)
 {
