@@ -147,7 +147,7 @@ confirm_done(struct confirm *c, struct confirm_req *r, enum oms_err rc,
 }
 
 static void
-confirm_flight_remove(struct confirm *c, struct confirm_req *r)
+confirm_flight_remove(struct confirm *c, const struct confirm_req *r)
 {
 	for (size_t i = 0; i < c->nflight; i++)
 		if (c->flight[i] == r) {
