@@ -11,7 +11,8 @@
  * go out back to back on the one channel, then polls the queue's eventfd
  * and the connection's socket and reads confirms as they come
  * (mq_confirms). Each confirm wakes exactly the request it names: a basic.ack
- * answers OMS_OK (the 202), a nack OMS_EUNAVAIL, and a connection that
+ * answers OMS_OK (the 202), a nack OMS_EUNAVAIL (and the connection is
+ * replaced, as mq_publish does), and a connection that
  * fails (or gives no confirm within the timeout, which the owner turns
  * into a dropped connection with mq_abandon) fails exactly the messages
  * sent on it and not yet confirmed. A message lost with a connection that
@@ -26,8 +27,9 @@
  * in flight, so a stopping child drains every request in hand.
  *
  * Tests: OMS_FAULT=fcgi-confirm-delay-ms=N makes the owner leave the
- * socket unread until the oldest message in flight is N ms old, so that
- * many requests are in flight at once and every confirm comes late.
+ * socket unread until the newest message in flight is N ms old, so that
+ * many requests are in flight at once and no confirm is read (and no
+ * request answered) sooner than N ms after its publish.
  */
 #include <errno.h>
 #include <poll.h>
@@ -70,6 +72,10 @@ struct confirm {
 	pthread_mutex_t		 lock;
 	struct confirm_req	*head, *tail;	/* queued (lock) */
 	int			 quit;		/* (lock) */
+	int			 nacked;	/* the broker nacked one */
+	int			 renewing;	/* we dropped the connection */
+	uint64_t		 redialed;	/* the last connection whose lost
+						   messages made us reconnect */
 	struct confirm_req	**flight;	/* owned array: sent, not yet
 						   confirmed, in sending order */
 	size_t			 nflight, flight_cap;
@@ -200,20 +206,27 @@ confirm_report(void *arg, void *cookie, int ok)
 		confirm_done(c, r, OMS_OK, "");
 		return;
 	}
-	if (lost && !r->fresh && !r->retried) {
+	if (lost && (!r->fresh || c->renewing) && !r->retried) {
 		log_debug("amqp: %s; publishing once more on a new connection",
 		    mq_errstr(c->mq));
 		r->retried = 1;
-		mq_reconnect_now(c->mq);
+		/* One try to reconnect at once per lost connection: its
+		 * other messages go on the new one, or fail at once. */
+		if (c->redialed != r->gen) {
+			c->redialed = r->gen;
+			mq_reconnect_now(c->mq);
+		}
 		confirm_send(c, r);
 		return;
 	}
+	if (!lost)
+		c->nacked = 1;
 	confirm_done(c, r, OMS_EUNAVAIL, lost ? mq_errstr(c->mq) :
 	    "publish: the broker refused the message (nack)");
 }
 
-/* Owner: milliseconds until the oldest message in flight may be read
- * (fault injection), 0 when it may now. */
+/* Owner: milliseconds until the confirms may be read (fault injection:
+ * once the newest message in flight is delay_ms old), 0 when they may. */
 static int64_t
 confirm_held_ms(const struct confirm *c, int64_t now)
 {
@@ -221,7 +234,7 @@ confirm_held_ms(const struct confirm *c, int64_t now)
 
 	if (c->delay_ms <= 0 || c->nflight == 0)
 		return 0;
-	left = c->flight[0]->sent_ms + c->delay_ms - now;
+	left = c->flight[c->nflight - 1]->sent_ms + c->delay_ms - now;
 	return left > 0 ? left : 0;
 }
 
@@ -234,6 +247,19 @@ confirm_read(struct confirm *c)
 
 	if (confirm_held_ms(c, now) == 0)
 		mq_confirms(c->mq, confirm_report, c);
+	if (c->nacked) {
+		/* As mq_publish does: a new channel for what comes next (a
+		 * quorum queue that rejected publishes may go on rejecting
+		 * them on this channel after it has room again). The others
+		 * in flight are sent once more on it. */
+		c->nacked = 0;
+		mq_abandon(c->mq, "publish: the broker refused a message "
+		    "(nack)");
+		mq_reconnect_now(c->mq);
+		c->renewing = 1;
+		mq_confirms(c->mq, confirm_report, c);
+		c->renewing = 0;
+	}
 	if (c->nflight > 0 && now - c->flight[0]->sent_ms >= c->timeout_ms) {
 		mq_abandon(c->mq, "publish: no confirm in time");
 		mq_confirms(c->mq, confirm_report, c);
