@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "app.h"
 #include "confirm.h"
 #include "fault.h"
@@ -314,6 +316,9 @@ app_child_main(void *arg)
 		}
 	}
 
+	/* json-c seeds its hash function on first use, without a lock in
+	 * some versions: seed it here, before there are threads. */
+	json_object_put(json_tokener_parse("{\"seed\":1}"));
 	/* The threads start with the stop signals blocked. */
 	app_stop_signals(SIG_BLOCK);
 	if (pthread_create(&owner, NULL, confirm_main, window) != 0) {
