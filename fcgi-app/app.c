@@ -331,8 +331,12 @@ app_child_main(void *arg)
 		t[i].started = pthread_create(&t[i].thread, NULL,
 		    app_thread_main, &t[i]) == 0;
 	app_stop_signals(SIG_UNBLOCK);
-	if (!t[0].started)
-		log_warnx("cannot start a request thread");
+	for (int i = 0; i < n; i++)
+		if (!t[i].started) {
+			log_warnx("cannot start request thread %d of %d", i + 1,
+			    n);
+			rc = 1;		/* a crash for the master: backoff */
+		}
 	app_supervise(t, n);
 	for (int i = 0; i < n; i++)
 		if (t[i].started)
