@@ -143,7 +143,7 @@ bench_stack_ceiling() {
 
 # bench_pids COMPONENT: the pids of a component, one per line: nginx,
 # oms-fcgi, ceiling, oms-worker (master and children), oms-provider-sim,
-# redis, rabbitmq.
+# redis, rabbitmq, oms-notify, recv-fast (bench/flow --webhooks' receiver).
 bench_pids() {
 	local dir file pid
 	case $1 in
@@ -165,7 +165,8 @@ bench_pids() {
 # clock ticks of all its processes so far). ceiling's nginx is "ceil-nginx".
 bench_cpu_ticks() {
 	local comp pid stat total f
-	for comp in nginx ceil-nginx oms-fcgi ceiling oms-worker oms-provider-sim redis rabbitmq; do
+	for comp in nginx ceil-nginx oms-fcgi ceiling oms-worker oms-provider-sim redis rabbitmq \
+	    oms-notify recv-fast; do
 		total=0
 		while read -r pid; do
 			[ -n "$pid" ] || continue

@@ -17,6 +17,7 @@
 #include "omsctl.h"
 #include "store.h"
 #include "uuid.h"
+#include "webhook_redeliver.h"
 #include "webhook_store.h"
 
 void
@@ -243,7 +244,7 @@ webhook_main(int argc, char *argv[], const struct oms_config *cfg)
 			fprintf(stderr, "omsctl: webhook redeliver ID "
 			    "EVENT_ID (evt_...)\n");
 			status = OMSCTL_USAGE;
-		} else if ((rc = webhook_store_redeliver(st, argv[2],
+		} else if ((rc = webhook_redeliver(st, argv[2],
 		    argv[3])) != OMS_OK)
 			status = webhook_fail("redeliver", rc, st);
 		else {

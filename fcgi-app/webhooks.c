@@ -27,6 +27,7 @@
 #include "log.h"
 #include "orders.h"
 #include "uuid.h"
+#include "webhook_redeliver.h"
 #include "webhook_store.h"
 
 /* A PATCH or POST body, as read. Borrowed from the parsed object. */
@@ -201,6 +202,27 @@ wh_store_failed(struct app *app, struct http_req *req, enum oms_err rc)
 	}
 }
 
+/* The prologue of the routes on one subscription: an admin, a well-formed
+ * {id} (copied to id) and, when rec is not NULL, the subscription's record
+ * (owned by the caller) read from Redis. Returns 0, or -1 after answering. */
+static int
+wh_begin(struct app *app, struct http_req *req, const struct route_match *m,
+    char id[UUID_STR_LEN + 1], struct json_object **rec)
+{
+	struct oms_principal who;
+	enum oms_err rc;
+
+	if (orders_authenticate(app, req, ROLES_ADMIN, &who) == -1 ||
+	    wh_path_id(req, m, 0, id, UUID_STR_LEN + 1) == -1)
+		return -1;
+	if (rec != NULL && (rc = webhook_store_get(app->store, id, rec)) !=
+	    OMS_OK) {
+		wh_store_failed(app, req, rc);
+		return -1;
+	}
+	return 0;
+}
+
 void
 handle_webhook_create(struct app *app, struct http_req *req,
     const struct route_match *m)
@@ -274,18 +296,11 @@ void
 handle_webhook_get(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	struct oms_principal who;
 	struct json_object *rec, *view;
 	char id[UUID_STR_LEN + 1];
-	enum oms_err rc;
 
-	if (orders_authenticate(app, req, ROLES_ADMIN, &who) == -1 ||
-	    wh_path_id(req, m, 0, id, sizeof(id)) == -1)
+	if (wh_begin(app, req, m, id, &rec) == -1)
 		return;
-	if ((rc = webhook_store_get(app->store, id, &rec)) != OMS_OK) {
-		wh_store_failed(app, req, rc);
-		return;
-	}
 	view = webhook_store_view(rec);
 	http_respond_json(req, 200, NULL, view);
 	json_object_put(view);
@@ -296,15 +311,13 @@ void
 handle_webhook_update(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	struct oms_principal who;
 	struct json_object *obj, *rec, *view;
 	struct webhook_change ch;
 	struct wh_body b;
 	char id[UUID_STR_LEN + 1];
 	enum oms_err rc;
 
-	if (orders_authenticate(app, req, ROLES_ADMIN, &who) == -1 ||
-	    wh_path_id(req, m, 0, id, sizeof(id)) == -1 ||
+	if (wh_begin(app, req, m, id, NULL) == -1 ||
 	    wh_parse(app, req, 0, &obj, &b) == -1)
 		return;
 	ch.url = b.url;
@@ -329,12 +342,10 @@ void
 handle_webhook_delete(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	struct oms_principal who;
 	char id[UUID_STR_LEN + 1];
 	enum oms_err rc;
 
-	if (orders_authenticate(app, req, ROLES_ADMIN, &who) == -1 ||
-	    wh_path_id(req, m, 0, id, sizeof(id)) == -1)
+	if (wh_begin(app, req, m, id, NULL) == -1)
 		return;
 	if ((rc = webhook_store_delete(app->store, id)) != OMS_OK) {
 		wh_store_failed(app, req, rc);
@@ -348,13 +359,11 @@ void
 handle_webhook_rotate(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	struct oms_principal who;
 	struct json_object *rec, *view;
 	char id[UUID_STR_LEN + 1];
 	enum oms_err rc;
 
-	if (orders_authenticate(app, req, ROLES_ADMIN, &who) == -1 ||
-	    wh_path_id(req, m, 0, id, sizeof(id)) == -1)
+	if (wh_begin(app, req, m, id, NULL) == -1)
 		return;
 	if (req->content_length > 0 && http_read_body(req,
 	    app->cfg->max_body_bytes) == OMS_OK && req->body_len > 0 &&
@@ -380,28 +389,25 @@ void
 handle_webhook_deliveries(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	struct oms_principal who;
 	struct json_object *rec, *items, *out;
 	char id[UUID_STR_LEN + 1];
 	const char *q = strstr(req->query, "limit=");
 	int limit = q != NULL ? atoi(q + 6) : 50;
 	enum oms_err rc;
 
-	if (orders_authenticate(app, req, ROLES_ADMIN, &who) == -1 ||
-	    wh_path_id(req, m, 0, id, sizeof(id)) == -1)
+	if (wh_begin(app, req, m, id, &rec) == -1)
 		return;
+	json_object_put(rec);		/* it exists */
 	if (limit < 1 || limit > WEBHOOK_LOG_MAX) {
 		http_problem(req, 400, "bad-request", "Bad Request", "limit "
 		    "must be 1 to 100.", NULL, NULL);
 		return;
 	}
-	if ((rc = webhook_store_get(app->store, id, &rec)) != OMS_OK ||
-	    (rc = webhook_store_deliveries(app->store, id, limit, &items)) !=
+	if ((rc = webhook_store_deliveries(app->store, id, limit, &items)) !=
 	    OMS_OK) {
 		wh_store_failed(app, req, rc);
 		return;
 	}
-	json_object_put(rec);
 	out = json_object_new_object();
 	json_object_object_add(out, "items", items);
 	http_respond_json(req, 200, NULL, out);
@@ -412,16 +418,16 @@ void
 handle_webhook_redeliver(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	struct oms_principal who;
-	struct json_object *out;
+	struct json_object *rec, *out;
 	char id[UUID_STR_LEN + 1], eid[80], loc[96];
 	enum oms_err rc;
 
-	if (orders_authenticate(app, req, ROLES_ADMIN, &who) == -1 ||
-	    wh_path_id(req, m, 0, id, sizeof(id)) == -1 ||
-	    wh_path_id(req, m, 1, eid, sizeof(eid)) == -1)
+	if (wh_begin(app, req, m, id, &rec) == -1)
 		return;
-	if ((rc = webhook_store_redeliver(app->store, id, eid)) != OMS_OK) {
+	json_object_put(rec);		/* it exists */
+	if (wh_path_id(req, m, 1, eid, sizeof(eid)) == -1)
+		return;
+	if ((rc = webhook_redeliver(app->store, id, eid)) != OMS_OK) {
 		if (rc == OMS_ENOTFOUND)
 			http_problem(req, 404, "not-found", "Not Found", "This "
 			    "subscription has no delivery of that event (or "

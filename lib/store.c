@@ -31,7 +31,7 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
-#include "store.h"
+#include "store_impl.h"
 #include "url.h"
 #include "xmalloc.h"
 
@@ -326,15 +326,21 @@ store_connect(struct store *st)
 	return OMS_OK;
 }
 
+/* store_moved for the text err of an error reply. */
+static int
+store_moved_err(const struct store *st, const char *err)
+{
+	return st->sentinel && (strncmp(err, "READONLY", 8) == 0 ||
+	    strncmp(err, "LOADING", 7) == 0 ||
+	    strncmp(err, "MASTERDOWN", 10) == 0);
+}
+
 /* True for the error replies after which, behind Sentinels, the node is
  * not the master to talk to: the command did not run; resolve again. */
 static int
 store_moved(const struct store *st, const redisReply *hr)
 {
-	return st->sentinel && hr->type == REDIS_REPLY_ERROR &&
-	    (strncmp(hr->str, "READONLY", 8) == 0 ||
-	    strncmp(hr->str, "LOADING", 7) == 0 ||
-	    strncmp(hr->str, "MASTERDOWN", 10) == 0);
+	return hr->type == REDIS_REPLY_ERROR && store_moved_err(st, hr->str);
 }
 
 enum oms_err
@@ -354,57 +360,6 @@ store_ping(struct store *st)
 	return rc;
 }
 
-void
-store_reply_free(struct store_reply *r)
-{
-	if (r == NULL)
-		return;
-	for (size_t i = 0; i < r->nelem; i++)
-		store_reply_free(r->elem[i]);
-	free(r->elem);
-	free(r->str);
-	free(r);
-}
-
-/* Deep-copies a hiredis reply into ours. */
-static struct store_reply *
-store_copy(const redisReply *hr)
-{
-	struct store_reply *r = xcalloc(1, sizeof(*r));
-
-	switch (hr->type) {
-	case REDIS_REPLY_STRING:
-		r->type = STORE_STRING;
-		break;
-	case REDIS_REPLY_STATUS:
-		r->type = STORE_STATUS;
-		break;
-	case REDIS_REPLY_ERROR:
-		r->type = STORE_ERROR;
-		break;
-	case REDIS_REPLY_INTEGER:
-		r->type = STORE_INTEGER;
-		r->integer = hr->integer;
-		return r;
-	case REDIS_REPLY_ARRAY:
-		r->type = STORE_ARRAY;
-		r->nelem = hr->elements;
-		r->elem = xcalloc(hr->elements > 0 ? hr->elements : 1,
-		    sizeof(*r->elem));
-		for (size_t i = 0; i < hr->elements; i++)
-			r->elem[i] = store_copy(hr->element[i]);
-		return r;
-	default:
-		r->type = STORE_NIL;
-		return r;
-	}
-	r->len = hr->len;
-	r->str = xmalloc(hr->len + 1);
-	memcpy(r->str, hr->str, hr->len);
-	r->str[hr->len] = '\0';
-	return r;
-}
-
 /* Takes a hiredis reply (NULL: no answer) and hands out our copy. */
 static enum oms_err
 store_finish(struct store *st, redisReply *hr, struct store_reply **out)
@@ -417,7 +372,7 @@ store_finish(struct store *st, redisReply *hr, struct store_reply **out)
 		freeReplyObject(hr);
 		return OMS_EUNAVAIL;
 	}
-	*out = store_copy(hr);
+	*out = store_reply_copy(hr);
 	freeReplyObject(hr);
 	return OMS_OK;
 }
@@ -493,6 +448,7 @@ enum oms_err
 store_pipeline(struct store *st, const char *fmt, const char *const *args,
     size_t n, struct store_reply **out)
 {
+	redisReplyObjectFunctions *saved;
 	size_t i;
 
 	if (store_connect(st) != OMS_OK)
@@ -500,24 +456,28 @@ store_pipeline(struct store *st, const char *fmt, const char *const *args,
 	for (i = 0; i < n; i++)
 		if (redisAppendCommand(st->ctx, fmt, args[i]) != REDIS_OK)
 			return store_fail(st, "pipeline", st->ctx->errstr);
+	/* our reply objects straight from the reader (store_reply.c) */
+	saved = st->ctx->reader->fn;
+	st->ctx->reader->fn = &store_reply_functions;
 	for (i = 0; i < n; i++) {
-		void *hr = NULL;
+		void *v = NULL;
 
-		if (redisGetReply(st->ctx, &hr) != REDIS_OK || hr == NULL) {
+		if (redisGetReply(st->ctx, &v) != REDIS_OK || v == NULL) {
 			while (i > 0)
 				store_reply_free(out[--i]);
 			return store_fail(st, "pipeline", st->ctx->errstr);
 		}
-		if (store_moved(st, hr)) {
+		out[i] = v;
+		if (out[i]->type == STORE_ERROR &&
+		    store_moved_err(st, out[i]->str)) {
+			store_fail(st, "pipeline", out[i]->str);
+			i++;
 			while (i > 0)
 				store_reply_free(out[--i]);
-			store_fail(st, "pipeline", ((redisReply *)hr)->str);
-			freeReplyObject(hr);
 			return OMS_EUNAVAIL;
 		}
-		out[i] = store_copy(hr);
-		freeReplyObject(hr);
 	}
+	st->ctx->reader->fn = saved;
 	return OMS_OK;
 }
 

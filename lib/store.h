@@ -40,6 +40,8 @@ struct store_reply {
 	size_t			 len;		/* of str, which may hold NULs */
 	struct store_reply	**elem;		/* STORE_ARRAY */
 	size_t			 nelem;
+	int			 block;		/* how store.c allocated it; 0:
+						   node, elem and str each apart */
 };
 
 /* Runs one command given as argc strings of argvlen bytes. On OMS_OK *out
@@ -81,7 +83,9 @@ void		 store_set_timeout(struct store *st, int timeout_ms);
  * anyone the write happened. */
 enum oms_err	 store_wait_replicas(struct store *st, int n, int timeout_ms);
 
-/* Frees r and everything under it; NULL is a no-op. */
+/* Frees r and everything under it; NULL is a no-op. Only the replies the
+ * functions above hand out may be freed, never an element of one; a reply
+ * built elsewhere (block 0) is freed node by node with free(). */
 void		 store_reply_free(struct store_reply *r);
 
 /* The last error, for logs; never contains the password. */

@@ -454,36 +454,3 @@ webhook_store_deliveries(struct store *st, const char *id, int limit,
 	store_reply_free(r);
 	return OMS_OK;
 }
-
-enum oms_err
-webhook_store_redeliver(struct store *st, const char *id,
-    const char *event_id)
-{
-	struct store_reply *r;
-	char now[24];
-	enum oms_err rc;
-
-	if (store_cmd(st, &r, "EXISTS oms:webhook:dlv:%s:%s "
-	    "oms:webhook:event:%s", id, event_id, event_id) != OMS_OK)
-		return OMS_EUNAVAIL;
-	rc = r->type != STORE_INTEGER ? OMS_EUNAVAIL : r->integer < 2 ?
-	    OMS_ENOTFOUND : OMS_OK;
-	store_reply_free(r);
-	if (rc != OMS_OK)
-		return rc;
-	snprintf(now, sizeof(now), "%lld", webhook_store_now_ms());
-	if (store_cmd(st, &r, "HSET oms:webhook:dlv:%s:%s state pending "
-	    "attempts 0 firstAt %s nextAt %s", id, event_id, now, now) !=
-	    OMS_OK)
-		return OMS_EUNAVAIL;
-	store_reply_free(r);
-	if (store_cmd(st, &r, "SADD oms:webhook:pending:%s %s", id,
-	    event_id) != OMS_OK)
-		return OMS_EUNAVAIL;
-	store_reply_free(r);
-	if (store_cmd(st, &r, "ZADD oms:webhook:due:%s %s %s", id, now,
-	    event_id) != OMS_OK)
-		return OMS_EUNAVAIL;
-	store_reply_free(r);
-	return OMS_OK;
-}

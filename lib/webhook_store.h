@@ -80,7 +80,8 @@ void		webhook_store_secrets(struct json_object *rec, long long now_ms,
  *   oms:webhook:event:<eventId>        string: the event body, as sent
  *   oms:webhook:dlv:<subId>:<eventId>  hash: state (pending|delivered|
  *                                      failed), type, attempts, firstAt,
- *                                      nextAt (Unix ms)
+ *                                      nextAt, leaseUntil (Unix ms; while
+ *                                      claimed), gen (redelivers)
  *   oms:webhook:due:<subId>            zset of eventIds by due ms
  *   oms:webhook:pending:<subId>        set of eventIds not yet settled
  *   oms:webhook:log:<subId>            list: the recent attempts (JSON),
@@ -92,12 +93,6 @@ void		webhook_store_secrets(struct json_object *rec, long long now_ms,
  * owned array of objects. OMS_OK or OMS_EUNAVAIL. */
 enum oms_err	webhook_store_deliveries(struct store *st, const char *id,
 		    int limit, struct json_object **out);
-
-/* Schedules event_id for subscription id again, now, as a fresh delivery
- * (attempts from 0). OMS_OK, OMS_ENOTFOUND (the subscription never had
- * that event, or its body has expired) or OMS_EUNAVAIL. */
-enum oms_err	webhook_store_redeliver(struct store *st, const char *id,
-		    const char *event_id);
 
 /* 1 when s has the form of an event id ("evt_" and 1..64 id characters). */
 int		webhook_store_event_id_valid(const char *s);

@@ -2,9 +2,10 @@
  * deliver.c — one delivery: claimed, POSTed, settled.
  *
  *   due (oms:webhook:due:<subId>, score <= now)
- *   -> claimed: one script moves its score to now + lease, so no other
- *      process takes it while it is in flight, and a process killed with
- *      it in flight loses nothing: the lease runs out and it is due again
+ *   -> claimed: one script moves its score to now + lease (and notes the
+ *      lease in the delivery's hash, leaseUntil), so no other process
+ *      takes it while it is in flight, and a process killed with it in
+ *      flight loses nothing: the lease runs out and it is due again
  *   -> POST (lib/http.c, never blocking the loop): the event body as
  *      stored, Webhook-Id, Webhook-Event, Webhook-Attempt and
  *      Webhook-Signature: t=<now>,v1=<HMAC> (a second v1 during a
@@ -14,6 +15,12 @@
  *      an exponential backoff with jitter (lib/backoff.c, the receiver's
  *      Retry-After as a floor), or failed once the first attempt is
  *      OMS_WEBHOOK_MAX_AGE_S old. Each attempt goes to the delivery log.
+ * A redeliver (lib/webhook_redeliver.c) bumps the delivery's generation (gen);
+ * when it comes while an attempt is in flight it leaves the lease alone,
+ * and that attempt's settle, finding a newer gen, only logs and counts it
+ * and makes the delivery due at once: the redelivery follows the attempt,
+ * never runs beside it, and a late answer of the old attempt never
+ * overwrites the state of the new one.
  * A subscription that is at its in-flight cap, or disabled, has its due
  * deliveries pushed back (1 s, 60 s) without a request, so a slow receiver
  * never holds the others' turn. One whose deliveries fail for the whole
@@ -45,6 +52,7 @@ struct delivery {
 	char		 eid[80];
 	char		 type[40];
 	int		 attempt;	/* this one, from 1 */
+	char		 gen[24];	/* of the delivery when claimed */
 	long long	 first_ms;
 	long long	 t0_ms;
 	struct delivery	*next;
@@ -69,7 +77,11 @@ static const char deliver_claim_script[] =
     "    local m = redis.call('ZRANGEBYSCORE', k, '-inf', now,\n"
     "        'LIMIT', 0, room)\n"
     "    for _, e in ipairs(m) do\n"
+    "      local dk = 'oms:webhook:dlv:' .. ARGV[i] .. ':' .. e\n"
     "      redis.call('ZADD', k, 'XX', lease, e)\n"
+    "      if redis.call('EXISTS', dk) == 1 then\n"
+    "        redis.call('HSET', dk, 'leaseUntil', lease)\n"
+    "      end\n"
     "      out[#out + 1] = ARGV[i] .. '/' .. e\n"
     "    end\n"
     "  end\n"
@@ -78,7 +90,8 @@ static const char deliver_claim_script[] =
     "return out\n";
 
 /* ARGV: sid, eid, state (pending|delivered|failed), attempts, next due ms,
- * the log entry, the metric field, now ms. */
+ * the log entry, the metric field, now ms, the gen claimed. Returns 0 (the
+ * delivery is gone), 1 (settled) or 2 (redelivered meanwhile: due now). */
 static const char deliver_settle_script[] =
     "local sid, eid, state = ARGV[1], ARGV[2], ARGV[3]\n"
     "local k = 'oms:webhook:dlv:' .. sid .. ':' .. eid\n"
@@ -88,6 +101,21 @@ static const char deliver_settle_script[] =
     "  redis.call('ZREM', due, eid)\n"
     "  redis.call('SREM', 'oms:webhook:pending:' .. sid, eid)\n"
     "  return 0\n"
+    "end\n"
+    "redis.call('HDEL', k, 'leaseUntil')\n"
+    "if (redis.call('HGET', k, 'gen') or '0') ~= ARGV[9] then\n"
+    "  local e = cjson.decode(ARGV[6])\n"
+    "  local metric = 'retried'\n"
+    "  if state == 'delivered' then metric = 'delivered' else\n"
+    "    e.state = 'retrying'\n"
+    "    e.nextRetryAt = e.at\n"
+    "  end\n"
+    "  redis.call('ZADD', due, ARGV[8], eid)\n"
+    "  redis.call('SADD', 'oms:webhook:pending:' .. sid, eid)\n"
+    "  redis.call('LPUSH', 'oms:webhook:log:' .. sid, cjson.encode(e))\n"
+    "  redis.call('LTRIM', 'oms:webhook:log:' .. sid, 0, 99)\n"
+    "  redis.call('HINCRBY', 'oms:metrics:webhooks', metric, 1)\n"
+    "  return 2\n"
     "end\n"
     "redis.call('HSET', k, 'state', state, 'attempts', ARGV[4],\n"
     "    'nextAt', ARGV[5])\n"
@@ -224,7 +252,7 @@ deliver_done(void *arg, const struct http_response *resp)
 	struct notify *n = dv->n;
 	struct json_object *entry = json_object_new_object();
 	long long now = webhook_store_now_ms(), due = now;
-	const char *state, *metric, *args[8];
+	const char *state, *metric, *args[9];
 	char at[32], next[32], sattempts[16], sdue[24], snow[24];
 	struct store_reply *r;
 	int ok = resp->status >= 200 && resp->status <= 299;
@@ -269,10 +297,13 @@ deliver_done(void *arg, const struct http_response *resp)
 	args[5] = json_dump(entry, NULL);
 	args[6] = metric;
 	args[7] = snow;
-	if ((r = deliver_eval(n, deliver_settle_script, args, 8)) == NULL)
+	args[8] = dv->gen;
+	if ((r = deliver_eval(n, deliver_settle_script, args, 9)) == NULL)
 		log_warnx("webhook %s event %s: not recorded (%s); it is sent "
 		    "again when its lease ends", dv->sid, dv->eid,
 		    store_errstr(n->store));
+	else if (r->type == STORE_INTEGER && r->integer == 2)
+		state = "redelivered meanwhile: sent again now";
 	store_reply_free(r);
 	log_info("webhook %s event %s attempt %d: %d %s%s%s", dv->sid,
 	    dv->eid, dv->attempt, resp->status, state, ok ? "" : ": ",
@@ -302,6 +333,7 @@ deliver_start(struct notify *n, const char *member, long long now)
 	}
 	dv = xcalloc(1, sizeof(*dv));
 	dv->n = n;
+	strcpy(dv->gen, "0");
 	memcpy(dv->sid, member, UUID_STR_LEN);
 	snprintf(dv->eid, sizeof(dv->eid), "%s", slash + 1);
 	if ((rec = notify_sub_find(n, dv->sid)) == NULL &&
@@ -332,6 +364,8 @@ deliver_start(struct notify *n, const char *member, long long now)
 			dv->first_ms = atoll(v);
 		else if (strcmp(f, "type") == 0)
 			snprintf(dv->type, sizeof(dv->type), "%s", v);
+		else if (strcmp(f, "gen") == 0)
+			snprintf(dv->gen, sizeof(dv->gen), "%s", v);
 		else if (strcmp(f, "state") == 0 && strcmp(v, "pending") != 0)
 			dv->attempt = -1;
 	}

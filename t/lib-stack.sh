@@ -1451,15 +1451,22 @@ stack_stop_rabbit_cluster() {
 }
 
 # stack_redis_ha_start NAME: start data node NAME (r1..r3) again, on its port,
-# data and config (which Sentinel may have rewritten: it rejoins as a
-# replica); waits for PONG.
+# data and config. As a node behind Sentinel should (compose/cluster/
+# redis-start does the same), it first asks the Sentinels for the master
+# and, when that is another node, starts as its replica: a killed primary
+# must not come back as a second master and wait for a Sentinel to convert
+# it (8-10 s), and the new primary gets a replica at once. Waits for PONG.
 stack_redis_ha_start() {
-	local n=${1:?stack_redis_ha_start NAME} d
+	local n=${1:?stack_redis_ha_start NAME} d port
+	local -a args=()
 	d=$STACK_DIR/redis-ha/$n
 	stack__alive "$STACK_DIR/pids/redis-$n.pid" >/dev/null &&
 		{ stack__err "redis-$n already runs"; return 1; }
 	rm -f "$STACK_DIR/pids/redis-$n.pid"
-	redis-server "$d/redis.conf" </dev/null >>"$d/start.log" 2>&1 ||
+	port=$(stack_sentinel_master_port 2>/dev/null) &&
+		[ "$port" != "$(stack__redis_ha_port "$n")" ] &&
+		args=(--replicaof 127.0.0.1 "$port")
+	redis-server "$d/redis.conf" "${args[@]}" </dev/null >>"$d/start.log" 2>&1 ||
 		stack__err "redis-$n failed to start" || return 1
 	stack_retry 10 test -s "$STACK_DIR/pids/redis-$n.pid" &&
 		stack__record "redis-$n" "$(cat "$STACK_DIR/pids/redis-$n.pid")" &&

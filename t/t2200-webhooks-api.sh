@@ -111,6 +111,19 @@ test_expect_success 'DELETE: 204, then 404' '
 	test_eq "$(stack_redis_cli ZCARD oms:webhook:subs)" 0
 '
 
+test_expect_success 'redeliver for a deleted subscription: 404, a delivery left behind untouched' '
+	id=$(cat sub.id) &&
+	stack_redis_cli HSET "oms:webhook:dlv:$id:evt_left" state delivered attempts 1 >/dev/null &&
+	stack_redis_cli SET oms:webhook:event:evt_left "{}" >/dev/null &&
+	api_expect 403 customer POST "/webhooks/$id/deliveries/evt_left/redeliver" &&
+	api_expect 404 admin POST "/webhooks/$id/deliveries/evt_left/redeliver" &&
+	test_match "$(api_json .detail)" "^No such webhook subscription" &&
+	{ omsctl_run webhook redeliver "$id" evt_left >ctl-left.out 2>&1; test $? -ne 0; } &&
+	test_eq "$(stack_redis_cli HGET "oms:webhook:dlv:$id:evt_left" state)" delivered &&
+	test_eq "$(stack_redis_cli ZCARD "oms:webhook:due:$id")" 0 &&
+	stack_redis_cli DEL "oms:webhook:dlv:$id:evt_left" oms:webhook:event:evt_left >/dev/null
+'
+
 test_expect_success 'omsctl webhook add|list|show|disable|enable|rotate|remove' '
 	omsctl_run webhook add https://erp.example.com/in --events=order.created,order.canceled --description=erp >add.out &&
 	test_match "$(sed -n 1p add.out)" "^whsec_" &&

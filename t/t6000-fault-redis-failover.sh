@@ -38,7 +38,7 @@ test_expect_success 'start a primary, 2 replicas and 3 Sentinels; the daemons on
 	stack_start_redis_sentinel &&
 	stack_start_rabbitmq &&
 	STACK_REDIS_URL=$STACK_SENTINEL_URL &&
-	stack_start_worker OMS_WORKER_PROCESSES=2 &&
+	stack_start_worker OMS_WORKER_PROCESSES=2 OMS_REDIS_MIN_REPLICAS=1 OMS_REDIS_WAIT_MS=500 &&
 	stack_start_fcgi OMS_REDIS_MIN_REPLICAS=1 OMS_REDIS_WAIT_MS=500 &&
 	stack_start_nginx &&
 	stack_wait_ready 30 &&

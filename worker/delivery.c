@@ -39,6 +39,7 @@ enum delivery_settle { SETTLE_ACK, SETTLE_DEAD, SETTLE_REQUEUE };
 
 static void	delivery_plan(struct delivery *d);
 static void	delivery_apply(struct delivery *d);
+static void	delivery_event(struct delivery *d);
 static void	delivery_publish(struct delivery *d);
 
 /* FNV-1a, to compare order ids cheaply. */
@@ -142,6 +143,9 @@ delivery_timer(void *arg)
 		break;
 	case DELIVERY_APPLYING:
 		delivery_apply(d);
+		break;
+	case DELIVERY_EVENT:
+		delivery_event(d);
 		break;
 	case DELIVERY_PUBLISHING:
 		delivery_publish(d);
@@ -322,10 +326,20 @@ delivery_apply(struct delivery *d)
 		log_warnx("fault injection: exiting after apply");
 		coverage_exit(3);
 	}
-	/* The order event rides with the follow-ups (worker/events.c); the
-	 * read fails only on a stop request. */
-	if (worker_event_attach(w, d->result) != OMS_OK) {
-		delivery_settle(d, SETTLE_REQUEUE);
+	d->state = DELIVERY_EVENT;
+	delivery_event(d);
+}
+
+/* EVENT: the order event rides with the follow-ups (worker/events.c). A
+ * failed read is retried from BACKOFF without bound, as a broker outage
+ * is: the command is applied, and a requeue would only read again (and
+ * spend the queue's delivery limit). */
+static void
+delivery_event(struct delivery *d)
+{
+	if (worker_event_attach(d) != OMS_OK) {
+		delivery_backoff(d, DELIVERY_EVENT, -1, "Redis: the read of "
+		    "the order for its event failed");
 		return;
 	}
 	d->state = DELIVERY_PUBLISHING;
@@ -379,7 +393,8 @@ delivery_receive(struct worker *w, struct mq_delivery *msg)
 	memset(msg, 0, sizeof(*msg));
 	d->generation = mq_generation(w->consumer);
 	d->received_ms = loop_now_ms();
-	d->cmd = xcalloc(1, sizeof(*d->cmd));
+	/* not zeroed: 150 KB, and command_decode() sets what the type uses */
+	d->cmd = xmalloc(sizeof(*d->cmd));
 	delivery_fields(d);
 	if (d->msg.redelivered)
 		flow_count(w, "oms:metrics:worker", "redelivered");

@@ -10,33 +10,58 @@
  * (oms-notify) keeps one delivery per event id and subscription.
  *
  * The hook is two calls: worker_event_attach right after the apply
- * (delivery.c; the event becomes the member "event" of the Function's
- * result, which the delivery owns), and worker_event_publish from
- * flow_follow_ups, which counts its confirm among the delivery's and calls
- * it again when the delivery publishes again after a failure.
+ * (delivery.c, state EVENT; the event becomes the member "event" of the
+ * Function's result, which the delivery owns), and worker_event_publish
+ * from flow_follow_ups, which counts its confirm among the delivery's and
+ * calls it again when the delivery publishes again after a failure. The
+ * attach reads Redis once and never waits: a failed read puts the delivery
+ * in BACKOFF (its timer in the loop tries again) while the process works
+ * on its other deliveries.
+ *
+ * Fault injection (tests): OMS_FAULT=event-read-fail-ms=N makes the read
+ * for the event of a create of customer EVENTS_FAULT_CUSTOMER fail with a
+ * real Redis error reply until N ms after its first delivery arrived; and
+ * OMS_FAULT=no-events (bench/flow --webhooks off only) makes no event at
+ * all, to measure what the events cost the flow.
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "command.h"
 #include "event.h"
+#include "fault.h"
 #include "json.h"
 #include "log.h"
-#include "prefork.h"
 #include "view.h"
 #include "worker.h"
 
-#define EVENTS_RETRY_MS	200
+#define EVENTS_FAULT_CUSTOMER	"cus_event_read_fail"
 
-/* The order (owned) as the API shows it; OMS_EUNAVAIL when Redis failed. */
+/* Tests: whether d's read must fail (event-read-fail-ms, see above). */
+static int
+events_fault(const struct delivery *d)
+{
+	long ms = fault_value("event-read-fail-ms");
+
+	return ms > 0 && !d->msg.redelivered &&
+	    d->cmd->type == OMS_CMD_CREATE &&
+	    strcmp(d->cmd->data.create.customer_id, EVENTS_FAULT_CUSTOMER) ==
+	    0 && loop_now_ms() - d->received_ms < ms;
+}
+
+/* The order (owned) as the API shows it; OMS_EUNAVAIL when Redis failed
+ * (fail: send a malformed HGETALL, which Redis refuses). */
 static enum oms_err
-events_order(struct worker *w, const char *id, struct json_object **order)
+events_order(struct worker *w, const char *id, int fail,
+    struct json_object **order)
 {
 	struct store_reply *r;
+	enum oms_err rc;
 
 	*order = NULL;
-	if (store_cmd(w->store, &r, "HGETALL oms:order:%s", id) != OMS_OK)
+	rc = fail ? store_cmd(w->store, &r, "HGETALL") :
+	    store_cmd(w->store, &r, "HGETALL oms:order:%s", id);
+	if (rc != OMS_OK)
 		return OMS_EUNAVAIL;
 	if (r->type == STORE_ERROR) {
 		log_warnx("HGETALL: %s", r->str);
@@ -49,26 +74,20 @@ events_order(struct worker *w, const char *id, struct json_object **order)
 }
 
 enum oms_err
-worker_event_attach(struct worker *w, struct json_object *result)
+worker_event_attach(struct delivery *d)
 {
-	struct json_object *order = NULL, *ev = NULL;
+	struct json_object *result = d->result, *order = NULL, *ev = NULL;
 	const char *id = json_get_str(result, "orderId");
 	char now[OMS_TIME_LEN + 1];
-	struct timespec ts = { 0, EVENTS_RETRY_MS * 1000000L };
 	enum oms_err rc;
 
 	if (event_type_of(json_get_str(result, "type"),
 	    json_get_str(result, "outcome"), json_get_str(result,
 	    "firstOutcome"), json_get_str(result, "to"), json_get_str(result,
-	    "detail")) == NULL || id == NULL)
+	    "detail")) == NULL || id == NULL || fault_value("no-events"))
 		return OMS_OK;		/* no event */
-	while (events_order(w, id, &order) != OMS_OK) {
-		if (prefork_stopping())
-			return OMS_EUNAVAIL;
-		log_warnx("Redis: %s; retrying the read for the event",
-		    store_errstr(w->store));
-		nanosleep(&ts, NULL);
-	}
+	if (events_order(d->w, id, events_fault(d), &order) != OMS_OK)
+		return OMS_EUNAVAIL;
 	command_time_now(now);
 	rc = event_build(result, order, now, &ev);
 	json_object_put(order);

@@ -18,6 +18,7 @@
  * redelivers, and re-applying a commandId is a no-op that returns the same
  * follow-ups (whose commandIds are derived, so they too apply once).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,15 +284,21 @@ static enum oms_err
 flow_publish(struct worker *w, const char *type, const char *command_id,
     const char *order_id, const char *correlation_id, void *cookie)
 {
-	struct oms_command *f = calloc(1, sizeof(*f));
+	struct oms_command *f;
 	struct mq_message msg;
 	char *body, err[160];
 	size_t len;
 	enum oms_err rc;
 
-	if (f == NULL)
+	/* A follow-up is a system step with an empty "data": only the members
+	 * before data are set, and the 150 KB struct is not zeroed. */
+	if ((f = malloc(sizeof(*f))) == NULL)
 		return OMS_ENOMEM;
-	if (command_type_parse(type, &f->type) == -1) {
+	memset(f, 0, offsetof(struct oms_command, data));
+	if (command_type_parse(type, &f->type) == -1 ||
+	    f->type == OMS_CMD_CREATE || f->type == OMS_CMD_UPDATE ||
+	    f->type == OMS_CMD_DELIVERED) {
+		log_warnx("follow-up of type %s refused", type);
 		free(f);
 		return OMS_EINVAL;
 	}

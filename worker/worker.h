@@ -27,6 +27,7 @@
  *   BACKOFF     a transient failure (provider, Redis, broker): its retry
  *               timer runs, then it resumes at `resume`
  *   APPLYING    one FCALL oms_apply (synchronous: sub-millisecond)
+ *   EVENT       one HGETALL: the order as its event shows it (events.c)
  *   PUBLISHING  its follow-ups are sent
  *   CONFIRMING  it waits for their publisher confirms
  *   DONE        acked (or dead-lettered, or requeued on a stop): freed
@@ -38,6 +39,7 @@ enum delivery_state {
 	DELIVERY_CALLING,
 	DELIVERY_BACKOFF,
 	DELIVERY_APPLYING,
+	DELIVERY_EVENT,
 	DELIVERY_PUBLISHING,
 	DELIVERY_CONFIRMING,
 	DELIVERY_DONE
@@ -109,11 +111,11 @@ void	delivery_free_all(struct worker *w);
 
 /* flow.c: the steps' Redis and broker parts. */
 
-/* events.c. After the apply: builds the order event of result (borrowed;
- * oms_apply's reply) and adds it to result as member "event"; nothing when
- * the call is no event. Retries the Redis read until it works; OMS_EUNAVAIL
- * only on a stop request (then requeue the delivery). */
-enum oms_err worker_event_attach(struct worker *w, struct json_object *result);
+/* events.c. After the apply: builds the order event of d->result
+ * (oms_apply's reply, which d owns) and adds it to d->result as member
+ * "event"; nothing when the call is no event or the event is there already.
+ * One Redis read, no wait: OMS_EUNAVAIL when it failed (retry later). */
+enum oms_err worker_event_attach(struct delivery *d);
 
 /* Publishes result's "event" (if any) to oms.events without waiting for
  * the confirm, which is reported for cookie as the follow-ups' are. */

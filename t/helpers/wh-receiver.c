@@ -3,16 +3,21 @@
  * parsing of our own). It listens on 127.0.0.1 on a free port, writes the
  * port to PORTFILE, and for every request appends one JSON line to LOG:
  *   {"method","path","id","type","attempt","signature","valid":[i,...],
- *    "bodyId","bodyType","status","at"}
+ *    "bodyId","bodyType","status","arrived","at"}
  * where valid lists the (0-based) lines of SECRETS, re-read at each
  * request, whose secret signs the body (lib/webhook.c's webhook_verify,
  * with a 5-minute tolerance on t), and status is what it answered:
- * 500 during the first --fail-for=S seconds, else --status=N (200).
+ * 500 during the first --fail-for=S seconds, else --status=N (200);
+ * arrived and at are the Unix ms of the request's arrival and answer.
  * --delay-ms=N holds each answer that long (a delivery in flight).
+ * --hold-first=MS:STATUS holds the first request of each event id MS ms
+ * (its id is appended to LOG.held on arrival, so a test knows an attempt
+ * is in flight) and answers it STATUS; later ones are answered as above.
  * SIGTERM or SIGINT stop it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,17 +34,65 @@
 #include "webhook.h"
 
 #define RECV_BODY_MAX	(1024 * 1024)
+#define RECV_SEEN_MAX	1024
+#define RECV_ID_MAX	96
 
 static const char *recv_log, *recv_secrets;
 static int recv_fail_for_s, recv_status = 200, recv_delay_ms;
 static time_t recv_started;
+static int recv_hold_ms, recv_hold_status;
+static char recv_seen[RECV_SEEN_MAX][RECV_ID_MAX];
+static size_t recv_nseen;
+static pthread_mutex_t recv_seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile sig_atomic_t recv_stop;
 
 struct recv_req {
 	char	*body;
 	size_t	 len;
 	int	 too_big;
+	long long arrived_ms;
 };
+
+static long long
+recv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether this is the first request of event id (then recorded as seen,
+ * and appended to LOG.held). */
+static int
+recv_first_of(const char *id)
+{
+	char path[4096], line[RECV_ID_MAX + 1];
+	size_t i, n;
+	int fd;
+
+	if (id == NULL || (n = strlen(id)) >= RECV_ID_MAX)
+		return 0;
+	pthread_mutex_lock(&recv_seen_lock);
+	for (i = 0; i < recv_nseen; i++)
+		if (strcmp(recv_seen[i], id) == 0)
+			break;
+	if (i < recv_nseen || recv_nseen == RECV_SEEN_MAX) {
+		pthread_mutex_unlock(&recv_seen_lock);
+		return 0;
+	}
+	memcpy(recv_seen[recv_nseen++], id, n + 1);
+	pthread_mutex_unlock(&recv_seen_lock);
+	memcpy(line, id, n);
+	line[n] = '\n';
+	snprintf(path, sizeof(path), "%s.held", recv_log);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644)) != -1) {
+		if (write(fd, line, n + 1) != (ssize_t)(n + 1))
+			perror("wh-receiver: write");
+		close(fd);
+	}
+	return 1;
+}
 
 static void
 recv_on_signal(int sig)
@@ -82,12 +135,10 @@ recv_record(struct MHD_Connection *c, const char *method, const char *url,
 	    "Webhook-Signature");
 	const char *attempt = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "Webhook-Attempt");
-	struct timespec ts;
 	char err[64], *line;
 	size_t n;
 	int fd;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	json_add_str(o, "method", method);
 	json_add_str(o, "path", url);
 	json_add_str(o, "id", MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -107,8 +158,8 @@ recv_record(struct MHD_Connection *c, const char *method, const char *url,
 		json_object_put(body);
 	}
 	json_add_int(o, "status", status);
-	json_add_int(o, "at", (long long)ts.tv_sec * 1000 +
-	    ts.tv_nsec / 1000000);
+	json_add_int(o, "arrived", r->arrived_ms);
+	json_add_int(o, "at", recv_now_ms());
 	json_dump(o, &n);
 	/* one write of the whole line on an O_APPEND file: lines of
 	 * concurrent requests do not interleave */
@@ -142,6 +193,7 @@ recv_handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (r == NULL) {
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
+		r->arrived_ms = recv_now_ms();
 		*ctx = r;
 		return MHD_YES;
 	}
@@ -161,10 +213,16 @@ recv_handle(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (recv_delay_ms > 0)
-		usleep((useconds_t)recv_delay_ms * 1000);
-	status = time(NULL) < recv_started + recv_fail_for_s ? 500 :
-	    r->too_big ? 413 : recv_status;
+	if (recv_hold_ms > 0 && recv_first_of(MHD_lookup_connection_value(c,
+	    MHD_HEADER_KIND, "Webhook-Id"))) {
+		usleep((useconds_t)recv_hold_ms * 1000);
+		status = recv_hold_status;
+	} else {
+		if (recv_delay_ms > 0)
+			usleep((useconds_t)recv_delay_ms * 1000);
+		status = time(NULL) < recv_started + recv_fail_for_s ? 500 :
+		    r->too_big ? 413 : recv_status;
+	}
 	recv_record(c, method, url, r, status);
 	resp = MHD_create_response_from_buffer(2, (void *)"ok",
 	    MHD_RESPMEM_PERSISTENT);
@@ -200,7 +258,8 @@ main(int argc, char *argv[])
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: wh-receiver PORTFILE LOG SECRETS "
-		    "[--fail-for=S] [--status=N] [--delay-ms=N]\n");
+		    "[--fail-for=S] [--status=N] [--delay-ms=N] "
+		    "[--hold-first=MS:STATUS]\n");
 		return 2;
 	}
 	recv_log = argv[2];
@@ -212,6 +271,11 @@ main(int argc, char *argv[])
 			recv_status = atoi(argv[i] + 9);
 		else if (strncmp(argv[i], "--delay-ms=", 11) == 0)
 			recv_delay_ms = atoi(argv[i] + 11);
+		else if (strncmp(argv[i], "--hold-first=", 13) == 0 &&
+		    sscanf(argv[i] + 13, "%d:%d", &recv_hold_ms,
+		    &recv_hold_status) == 2 && recv_hold_ms > 0 &&
+		    recv_hold_status >= 100 && recv_hold_status <= 599)
+			;
 		else {
 			fprintf(stderr, "wh-receiver: unknown %s\n", argv[i]);
 			return 2;
