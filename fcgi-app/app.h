@@ -1,21 +1,23 @@
 /*
- * The request loop of one oms-fcgi child and the state it owns: its Redis
- * and RabbitMQ clients, opened after fork and reused for every request.
+ * The life of one oms-fcgi child: its request threads, each with its own
+ * Redis client, and the confirm window (confirm.c) that owns the child's
+ * RabbitMQ client; all opened after fork and reused for every request.
  */
 #ifndef OMS_APP_H
 #define OMS_APP_H
 
 #include "cfg.h"
 #include "http.h"
-#include "mq.h"
 #include "store.h"
 
+struct confirm;
+
+/* One per request thread (the master fills cfg and listen_fd). */
 struct app {
 	const struct oms_config	*cfg;		/* borrowed, read-only */
 	int			 listen_fd;	/* the FastCGI socket */
-	struct store		*store;		/* owned */
-	struct mq		*mq;		/* owned */
-	unsigned long		 served;
+	struct store		*store;		/* owned: this thread's */
+	struct confirm		*confirm;	/* borrowed: the child's */
 };
 
 /* The child_main of the pre-fork pool: arg is a struct app with cfg and

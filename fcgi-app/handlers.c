@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confirm.h"
 #include "handlers.h"
 #include "json.h"
 #include "log.h"
@@ -30,12 +31,36 @@ handle_healthz(struct app *app, struct http_req *req,
 	json_object_put(o);
 }
 
+/* In the confirm window's owner thread (it alone uses the client). */
+static enum oms_err
+handlers_mq_check(struct mq *mq, void *arg)
+{
+	(void)arg;
+	return mq_check(mq);
+}
+
+/* The arguments and results of mq_queue_info, for confirm_call. */
+struct handlers_queue {
+	const char	*queue;
+	uint32_t	 messages, consumers;
+};
+
+static enum oms_err
+handlers_mq_queue_info(struct mq *mq, void *arg)
+{
+	struct handlers_queue *q = arg;
+
+	return mq_queue_info(mq, q->queue, &q->messages, &q->consumers);
+}
+
 void
 handle_readyz(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
+	char why[128];
 	int redis_ok = store_ping(app->store) == OMS_OK;
-	int amqp_ok = mq_check(app->mq) == OMS_OK;
+	int amqp_ok = confirm_call(app->confirm, handlers_mq_check, NULL, why,
+	    sizeof(why)) == OMS_OK;
 	struct json_object *o, *checks;
 	char detail[128];
 
@@ -68,7 +93,7 @@ handle_readyz(struct app *app, struct http_req *req,
 	if (!amqp_ok) {
 		o = json_object_new_object();
 		json_add_str(o, "service", "rabbitmq");
-		json_add_str(o, "detail", mq_errstr(app->mq));
+		json_add_str(o, "detail", why);
 		json_object_array_add(checks, o);
 	}
 	http_problem_ext(req, 503, "unavailable", "Service Unavailable", detail,
@@ -123,7 +148,7 @@ handle_metrics(struct app *app, struct http_req *req,
 	static const char *const queues[] = { OMS_MQ_QUEUE, OMS_MQ_DEAD_QUEUE };
 	size_t size = 64 * 1024, len;
 	char *buf = malloc(size);
-	uint32_t messages, consumers;
+	struct handlers_queue q;
 	int n;
 
 	(void)m;
@@ -161,12 +186,13 @@ handle_metrics(struct app *app, struct http_req *req,
 	if (n > 0 && (size_t)n < size - len)
 		len += (size_t)n;
 	for (size_t i = 0; i < sizeof(queues) / sizeof(queues[0]); i++) {
-		if (mq_queue_info(app->mq, queues[i], &messages, &consumers) !=
-		    OMS_OK)
+		q.queue = queues[i];
+		if (confirm_call(app->confirm, handlers_mq_queue_info, &q,
+		    NULL, 0) != OMS_OK)
 			continue;
 		n = snprintf(buf + len, size - len, "oms_queue_messages{queue="
 		    "\"%s\"} %u\noms_queue_consumers{queue=\"%s\"} %u\n",
-		    queues[i], messages, queues[i], consumers);
+		    queues[i], q.messages, queues[i], q.consumers);
 		if (n > 0 && (size_t)n < size - len)
 			len += (size_t)n;
 	}

@@ -27,7 +27,7 @@
 
 static const char *const fcgi_options[] = {
 	"FCGI_LISTEN", "FCGI_SOCKET_MODE", "FCGI_PROCESSES",
-	"FCGI_MAX_REQUESTS", "FCGI_MAX_WAITING", "MAX_BODY_BYTES", "AMQP_URL",
+	"FCGI_THREADS", "FCGI_MAX_REQUESTS", "FCGI_MAX_WAITING", "MAX_BODY_BYTES", "AMQP_URL",
 	"AMQP_PASSWORD", "REDIS_URL", "REDIS_PASSWORD", "REDIS_MIN_REPLICAS",
 	"REDIS_WAIT_MS", "LOG_LEVEL", "LOG_FORMAT", "STOP_TIMEOUT_MS", "USER",
 	NULL
@@ -99,8 +99,10 @@ main(int argc, char *argv[])
 	if (app_metrics_init() == -1)
 		log_warn("metrics: shared memory unavailable; /metrics is empty");
 	if (cfg.fcgi_max_waiting == 0)
-		cfg.fcgi_max_waiting = cfg.fcgi_processes / 4 > 1 ?
-		    cfg.fcgi_processes / 4 : 1;
+		cfg.fcgi_max_waiting = cfg.fcgi_processes * cfg.fcgi_threads /
+		    4 > 1 ? cfg.fcgi_processes * cfg.fcgi_threads / 4 : 1;
+	if (cfg.fcgi_max_waiting > WAITERS_MAX)
+		cfg.fcgi_max_waiting = WAITERS_MAX;
 	if (waiters_init(cfg.fcgi_max_waiting) == -1)
 		log_warn("Prefer: wait: shared memory unavailable; no request "
 		    "will wait");

@@ -7,6 +7,7 @@
  * 403; a customer asking for another customer's order gets 404, like an
  * order that does not exist (DESIGN §4).
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,8 @@
  * then costs one Redis round trip instead of two. Entries live
  * AUTH_CACHE_TTL_MS, so a revoked key is refused by every child at most
  * that long after `omsctl apikey revoke`. Unknown keys are never cached.
+ * The child's request threads share it under a mutex held only to copy an
+ * entry in or out.
  */
 #define AUTH_CACHE_SIZE		64
 #define AUTH_CACHE_TTL_MS	2000
@@ -33,6 +36,7 @@ struct auth_cache_entry {
 };
 
 static struct auth_cache_entry auth_cache[AUTH_CACHE_SIZE];
+static pthread_mutex_t auth_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int64_t
 orders_now_ms(void)
@@ -70,19 +74,26 @@ orders_auth_lookup(struct app *app, const char *authorization,
 	hashed = auth_key_hash(key, hash) == 0;
 	explicit_bzero(key, sizeof(key));
 	if (hashed) {
+		int hit;
+
+		pthread_mutex_lock(&auth_cache_lock);
 		e = auth_cache_slot(hash);
-		if (strcmp(e->hash, hash) == 0 &&
-		    e->expires_ms > orders_now_ms()) {
+		hit = strcmp(e->hash, hash) == 0 &&
+		    e->expires_ms > orders_now_ms();
+		if (hit)
 			*who = e->who;
+		pthread_mutex_unlock(&auth_cache_lock);
+		if (hit)
 			return OMS_OK;
-		}
 	}
 	rc = auth_lookup(app->store, authorization, who);
 	if (rc == OMS_OK && hashed) {
+		pthread_mutex_lock(&auth_cache_lock);
 		e = auth_cache_slot(hash);
 		memcpy(e->hash, hash, sizeof(e->hash));
 		e->who = *who;
 		e->expires_ms = orders_now_ms() + AUTH_CACHE_TTL_MS;
+		pthread_mutex_unlock(&auth_cache_lock);
 	}
 	return rc;
 }

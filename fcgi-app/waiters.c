@@ -1,26 +1,29 @@
 /*
- * waiters.c — how many oms-fcgi children may wait on `Prefer: wait` at
- * once (issue 14). A child waiting for a worker's outcome serves nobody
- * else for up to 5 s; without a bound a handful of clients could hold
- * every child while the worker is slow, and reads would queue behind
- * them. Past the bound a write answers 202 at once, as when the wait runs
- * out.
+ * waiters.c — how many oms-fcgi requests may wait on `Prefer: wait` at
+ * once (issue 14). A request thread waiting for a worker's outcome serves
+ * nobody else for up to 5 s; without a bound a handful of clients could
+ * hold every thread of every child while the worker is slow, and reads
+ * would queue behind them. Past the bound a write answers 202 at once, as
+ * when the wait runs out.
  *
- * Each slot holds 0 or the pid of the child that holds it; a child claims
- * one with a compare-and-swap, so no lock is ever held across a wait. A
- * child killed while it waits cannot leave its slot: the next child that
- * finds it full checks the pid (kill(pid, 0): ESRCH) and takes it over.
+ * Each slot holds 0 or the holder's pid and kernel thread id (pid << 32 |
+ * tid); a thread claims one with a compare-and-swap, so no lock is ever
+ * held across a wait. A child killed while one of its threads waits
+ * cannot leave the slot: the next thread that finds it full checks the
+ * holder (tgkill(pid, tid, 0): ESRCH once that thread is gone) and takes
+ * it over.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "waiters.h"
 
-static int32_t *waiters_slots;
+static int64_t *waiters_slots;
 static int waiters_n;
 
 int
@@ -40,19 +43,21 @@ waiters_init(int max)
 	return 0;
 }
 
-/* True if the holder of a slot is gone: no such process, or our own pid
- * (a holder that died and whose pid the kernel gave to us: we hold no
+/* True if the holder of a slot is gone: no such thread, or our own id
+ * (a holder that died and whose id the kernel gave to us: we hold no
  * slot while we look for one). */
 static int
-waiters_stale(int32_t pid, int32_t self)
+waiters_stale(int64_t holder, int64_t self)
 {
-	return pid == self || (kill((pid_t)pid, 0) == -1 && errno == ESRCH);
+	return holder == self || (syscall(SYS_tgkill, (pid_t)(holder >> 32),
+	    (pid_t)(holder & 0xffffffff), 0) == -1 && errno == ESRCH);
 }
 
 int
 waiters_enter(void)
 {
-	int32_t self = (int32_t)getpid(), v;
+	int64_t self = (int64_t)getpid() << 32 | (int64_t)syscall(SYS_gettid);
+	int64_t v;
 	int i;
 
 	for (i = 0; i < waiters_n; i++) {

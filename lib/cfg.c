@@ -86,15 +86,20 @@ static const struct cfg_opt cfg_opts[] = {
 	{ "FCGI_PROCESSES", CFG_INT, OFF(fcgi_processes), NULL,
 	    CFG_NCPU, 1, CFG_PROCS_MAX, NULL, "N",
 	    "number of pre-forked FastCGI processes" },
+	{ "FCGI_THREADS", CFG_INT, OFF(fcgi_threads), "4",
+	    0, 1, 64, NULL, "N",
+	    "requests one FastCGI process serves at once, each on its own "
+	    "thread and Redis connection; their publishes share the "
+	    "process' RabbitMQ channel (the confirm window)" },
 	{ "FCGI_MAX_REQUESTS", CFG_INT, OFF(fcgi_max_requests), "0",
 	    0, 0, INT_MAX, NULL, "N",
 	    "requests a FastCGI process serves before it is replaced "
 	    "(0: no limit)" },
 	{ "FCGI_MAX_WAITING", CFG_INT, OFF(fcgi_max_waiting), "0",
 	    0, 0, CFG_PROCS_MAX, NULL, "N",
-	    "FastCGI processes that may wait on Prefer: wait at once; past "
+	    "requests that may wait on Prefer: wait at once; past "
 	    "it a write answers 202 without waiting (0: a quarter of "
-	    "FCGI_PROCESSES, at least 1)" },
+	    "FCGI_PROCESSES x FCGI_THREADS, at least 1)" },
 	{ "WORKER_PROCESSES", CFG_INT, OFF(worker_processes), "8",
 	    0, 1, CFG_PROCS_MAX, NULL, "N", "number of worker processes "
 	    "(they mostly wait on Redis and confirms: see performance.md)" },

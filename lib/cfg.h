@@ -22,6 +22,7 @@ struct oms_config {
 	char		*fcgi_listen;		/* FCGI_LISTEN: unix path or host:port */
 	int		 fcgi_socket_mode;	/* FCGI_SOCKET_MODE: octal, unix socket */
 	int		 fcgi_processes;	/* FCGI_PROCESSES */
+	int		 fcgi_threads;	/* FCGI_THREADS: requests at once */
 	int		 fcgi_max_requests;	/* FCGI_MAX_REQUESTS, 0 = no limit */
 	int		 fcgi_max_waiting;	/* FCGI_MAX_WAITING, 0 = auto */
 	int		 worker_processes;	/* WORKER_PROCESSES */

@@ -2,13 +2,16 @@
  * digest.c — SHA-256 through libcrypto's EVP interface (no hand written
  * hashing).
  *
- * The algorithm is fetched and the context allocated once per process and
- * then reused: with OpenSSL 3 the one-shot EVP_Digest(..., EVP_sha256())
- * fetches the implementation on every call, which costs several times the
- * hashing of a 47-byte API key (each authenticated request hashes its key;
- * docs/performance.md). Neither is freed: they live as long as the process.
+ * The algorithm is fetched once per process (pthread_once: an oms-fcgi
+ * child hashes on several threads) and then reused: with OpenSSL 3 the
+ * one-shot EVP_Digest(..., EVP_sha256()) fetches the implementation on
+ * every call, which costs several times the hashing of a 47-byte API key
+ * (each authenticated request hashes its key; docs/performance.md). It is
+ * never freed: it lives as long as the process. Each call has its own
+ * context (a small allocation; a shared one would race between threads).
  * HMAC-SHA256 (the webhook signatures) goes through EVP_MAC the same way.
  */
+#include <pthread.h>
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -16,7 +19,16 @@
 #include "digest.h"
 
 static EVP_MD		*digest_md;
-static EVP_MD_CTX	*digest_ctx;
+static EVP_MAC		*digest_mac;
+static pthread_once_t	 digest_once = PTHREAD_ONCE_INIT;
+
+/* Fetches the algorithms (NULL where the provider has none). */
+static void
+digest_fetch(void)
+{
+	digest_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	digest_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
 
 int
 digest_sha256_hex(const void *data, size_t len, char hex[DIGEST_HEX_SIZE])
@@ -24,15 +36,17 @@ digest_sha256_hex(const void *data, size_t len, char hex[DIGEST_HEX_SIZE])
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	int ok;
 
-	if (digest_md == NULL &&
-	    (digest_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+	pthread_once(&digest_once, digest_fetch);
+	if (digest_md == NULL || (ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	if (digest_ctx == NULL && (digest_ctx = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	if (EVP_DigestInit_ex2(digest_ctx, digest_md, NULL) != 1 ||
-	    EVP_DigestUpdate(digest_ctx, data, len) != 1 ||
-	    EVP_DigestFinal_ex(digest_ctx, md, &mdlen) != 1 || mdlen != 32)
+	ok = EVP_DigestInit_ex2(ctx, digest_md, NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, data, len) == 1 &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
 		return -1;
 	for (unsigned int i = 0; i < mdlen; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
@@ -41,8 +55,6 @@ digest_sha256_hex(const void *data, size_t len, char hex[DIGEST_HEX_SIZE])
 	hex[2 * mdlen] = '\0';
 	return 0;
 }
-
-static EVP_MAC		*digest_mac;
 
 int
 digest_hmac_sha256_hex(const void *key, size_t klen, const void *const *parts,
@@ -55,10 +67,8 @@ digest_hmac_sha256_hex(const void *key, size_t klen, const void *const *parts,
 	EVP_MAC_CTX *ctx;
 	int ok;
 
-	if (digest_mac == NULL &&
-	    (digest_mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-		return -1;
-	if ((ctx = EVP_MAC_CTX_new(digest_mac)) == NULL)
+	pthread_once(&digest_once, digest_fetch);
+	if (digest_mac == NULL || (ctx = EVP_MAC_CTX_new(digest_mac)) == NULL)
 		return -1;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    (char *)"SHA256", 0);

@@ -11,8 +11,10 @@
  * be split or forged, and JSON output is always valid UTF-8. The line is
  * assembled in a bounded buffer and written with one write(2), so lines of
  * pre-forked processes sharing stderr do not interleave (atomic on a pipe
- * up to PIPE_BUF bytes). The module is single-threaded, like oms processes;
- * every entry point preserves errno.
+ * up to PIPE_BUF bytes). The context fields (request_id, ...) are the
+ * calling thread's (thread-local: an oms-fcgi child serves several requests
+ * at once, one per thread); the level, format and stream are set once at
+ * start-up and only read afterwards. Every entry point preserves errno.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -39,7 +41,7 @@ static const char	*log_prog = "oms";
 static enum log_level	 log_threshold = LOG_LEVEL_INFO;
 static enum log_format	 log_fmt = LOG_FORMAT_TEXT;
 static FILE		*log_stream;	/* NULL: write(2) to stderr */
-static char		 log_fields[LOG_FIELD_MAX][LOG_FIELD_LEN + 1];
+static _Thread_local char log_fields[LOG_FIELD_MAX][LOG_FIELD_LEN + 1];
 
 static const char *const log_field_names[LOG_FIELD_MAX] = {
 	[LOG_FIELD_REQUEST_ID] = "request_id",

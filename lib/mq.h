@@ -184,6 +184,16 @@ int		 mq_fd(const struct mq *mq);
 int		 mq_buffered(const struct mq *mq);
 uint64_t	 mq_generation(const struct mq *mq);
 
+/* Drops the connection at once (no graceful close), with why as the
+ * error: for a caller that gave up waiting for confirms. The messages
+ * still unconfirmed are reported lost by the next mq_confirms; the next
+ * use reconnects, after the backoff. */
+void		 mq_abandon(struct mq *mq, const char *why);
+
+/* Lets the next use reconnect at once, without waiting for the backoff:
+ * for one more try of what an old connection lost. */
+void		 mq_reconnect_now(struct mq *mq);
+
 /* The last error, for logs; never contains the password. */
 const char	*mq_errstr(const struct mq *mq);
 

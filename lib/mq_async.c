@@ -1,7 +1,8 @@
 /*
  * mq_async.c — publishing without waiting, confirms reported as they come
- * (see mq.h), and what a caller's poll needs of a connection. With mq.c the
- * only files that include rabbitmq-c.
+ * (see mq.h), and what a caller's poll needs of a connection. Part of the
+ * mq module (mq.c and its other files share struct mq through mq_impl.h;
+ * only they include rabbitmq-c).
  *
  * Each message sent by mq_publish_async is an entry (delivery tag, the
  * connection's generation, the caller's cookie) in ascending tag order.

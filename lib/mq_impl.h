@@ -1,8 +1,9 @@
 /*
  * The inside of the RabbitMQ client, shared by the files of the mq module
- * (mq.c: connections, topology, synchronous publishing, consuming;
- * mq_async.c: publishing with confirms reported as they come). Only these
- * files include rabbitmq-c; nothing else includes this header.
+ * (mq.c: the client, connecting, errors; mq_publish.c: publishing with
+ * confirms, one or a window; mq_async.c: confirms reported as they come;
+ * mq_consume.c: consuming, basic.get, acks; mq_topology.c: the declares).
+ * Only these files include rabbitmq-c; nothing else includes this header.
  */
 #ifndef OMS_MQ_IMPL_H
 #define OMS_MQ_IMPL_H
@@ -51,20 +52,42 @@ struct mq {
 	char			 errstr[128];
 };
 
-/* Records a failure (errstr "what: why"), drops the connection and
+/* mq.c: the monotonic clock in milliseconds. */
+int64_t		mq_now_ms(void);
+
+/* mq.c: records a failure (errstr "what: why"), drops the connection and
  * schedules the next try. Returns OMS_EUNAVAIL. */
 enum oms_err	mq_fail(struct mq *mq, const char *what, const char *why);
 
-/* Connects if needed and sends m (see mq.c); its tag is the last entry
+/* mq.c: turns an RPC reply into OMS_OK, or a failure (mq_fail) whose
+ * errstr names what and the library's or the broker's reason. */
+enum oms_err	mq_reply(struct mq *mq, const char *what, amqp_rpc_reply_t r);
+
+/* mq.c: opens connection and channel (and, for a consumer, declares the
+ * topology and starts consuming) unless open; *fresh says whether it
+ * did. OMS_OK or OMS_EUNAVAIL (errstr says why; no try before the
+ * backoff has passed). */
+enum oms_err	mq_connect(struct mq *mq, int *fresh);
+
+/* mq_topology.c: declares what mq->consume_queue's consumer uses, as
+ * rabbitmq/definitions.json.in does. OMS_OK or OMS_EUNAVAIL. */
+enum oms_err	mq_topology_declare(struct mq *mq);
+
+/* mq_consume.c: basic.qos prefetch, then a consumer of mq->consume_queue
+ * whose tag is kept in mq->consumer_tag (RabbitMQ applies the qos to
+ * consumers started after it). OMS_OK or OMS_EUNAVAIL. */
+enum oms_err	mq_consume_start(struct mq *mq, int prefetch);
+
+/* mq_publish.c: connects if needed and sends m; its tag is the last entry
  * of mq->unconfirmed. */
 enum oms_err	mq_connect_send(struct mq *mq, const struct mq_message *m,
 		    int *fresh);
 
-/* Tests (OMS_FAULT=mq-unsent-every=N): 1 when this publish is to fail
+/* mq_publish.c, for tests (OMS_FAULT=mq-unsent-every=N): 1 when this publish is to fail
  * before sending, with errstr set. */
 int		mq_fault_unsent(struct mq *mq);
 
-/* Frees the asynchronous entries (mq_free). */
+/* mq_async.c: frees the asynchronous entries (mq_free). */
 void		mq_async_free(struct mq *mq);
 
 #endif

@@ -52,6 +52,9 @@ struct master {
 	int64_t		 respawn_at_ms;	/* no respawn before this */
 };
 
+/* Set by the stop signal's handler, read by any thread of the child (an
+ * oms-fcgi child has several): a lock-free atomic, which is also
+ * async-signal-safe. */
 static volatile sig_atomic_t child_stop;
 static void (*child_on_stop)(void);
 
@@ -68,7 +71,7 @@ static void
 prefork_child_signal(int sig)
 {
 	(void)sig;
-	child_stop = 1;
+	__atomic_store_n(&child_stop, 1, __ATOMIC_SEQ_CST);
 	if (child_on_stop != NULL)
 		child_on_stop();
 }
@@ -76,7 +79,7 @@ prefork_child_signal(int sig)
 int
 prefork_stopping(void)
 {
-	return child_stop;
+	return __atomic_load_n(&child_stop, __ATOMIC_SEQ_CST);
 }
 
 /* In the child: signals back to normal, then run child_main. Never returns. */

@@ -21,6 +21,7 @@
  * usable master), drops the connection: the next call resolves again.
  * store_wait_replicas() is Redis's WAIT on the connection of the write.
  */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -255,7 +256,24 @@ store_check_master(struct store *st)
 	return rc;
 }
 
-/* Connects, authenticates and selects the database, unless connected. */
+/* True when the server closed an idle connection (a restart, a failover,
+ * its timeout): between commands Redis sends nothing, so anything to
+ * read, or a hang-up, means the socket is dead. */
+static int
+store_closed(const struct store *st)
+{
+	struct pollfd pfd;
+
+	pfd.fd = st->ctx->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) > 0;
+}
+
+/* Connects, authenticates and selects the database, unless connected. A
+ * connection the server closed while it was idle is replaced at once,
+ * without a backoff: its command was never sent (an oms-fcgi child holds
+ * one per thread, most of them idle when Redis restarts). */
 static enum oms_err
 store_connect(struct store *st)
 {
@@ -263,8 +281,13 @@ store_connect(struct store *st)
 	char host[256] = "";
 	int port = 0;
 
-	if (st->ctx != NULL)
+	if (st->ctx != NULL && !store_closed(st))
 		return OMS_OK;
+	if (st->ctx != NULL) {
+		log_debug("redis: the server closed the connection; "
+		    "reconnecting");
+		store_disconnect(st);
+	}
 	if (store_now_ms() < st->retry_at_ms)
 		return OMS_EUNAVAIL;	/* errstr still says why */
 

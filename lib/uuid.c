@@ -9,10 +9,11 @@
  * overflow, the timestamp is advanced by one millisecond (section 6.2
  * allows both). Random bytes come from getrandom(2). The state is per
  * process and reset when the pid changes, so the pre-forked children of
- * one master never continue the same sequence; it is not thread-safe
- * (oms uses processes, not threads).
+ * one master never continue the same sequence; a mutex guards it, so the
+ * threads of one oms-fcgi child share one monotonic sequence.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -28,6 +29,7 @@ static struct {
 	uint64_t	 ms;		/* timestamp of the last UUID */
 	uint64_t	 counter;	/* its 42-bit counter */
 } uuid_state;
+static pthread_mutex_t uuid_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Fills buf with n random bytes. Returns 0, or -1 on failure. */
 static int
@@ -87,22 +89,28 @@ uuid_v7(char out[UUID_STR_LEN + 1])
 	pid_t		 pid = getpid();
 
 	out[0] = '\0';
+	if (uuid_random(b + 12, 4) == -1)
+		return OMS_EIO;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	pthread_mutex_lock(&uuid_lock);
 	if (pid != uuid_state.pid || now > uuid_state.ms) {
-		if (uuid_seed(&uuid_state.counter) == -1)
+		if (uuid_seed(&uuid_state.counter) == -1) {
+			pthread_mutex_unlock(&uuid_lock);
 			return OMS_EIO;
+		}
 		uuid_state.pid = pid;
 		uuid_state.ms = now;
 	} else if (++uuid_state.counter > UUID_COUNTER_MAX) {
-		if (uuid_seed(&uuid_state.counter) == -1)
+		if (uuid_seed(&uuid_state.counter) == -1) {
+			pthread_mutex_unlock(&uuid_lock);
 			return OMS_EIO;
+		}
 		uuid_state.ms++;
 	}
-	if (uuid_random(b + 12, 4) == -1)
-		return OMS_EIO;
 	now = uuid_state.ms;
 	c = uuid_state.counter;
+	pthread_mutex_unlock(&uuid_lock);
 	b[0] = (unsigned char)(now >> 40);
 	b[1] = (unsigned char)(now >> 32);
 	b[2] = (unsigned char)(now >> 24);
