@@ -22,6 +22,7 @@
  * requeued). A provider call retried re-plans first: the order may have
  * moved on (e.g. been canceled) meanwhile.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -393,8 +394,11 @@ delivery_receive(struct worker *w, struct mq_delivery *msg)
 	memset(msg, 0, sizeof(*msg));
 	d->generation = mq_generation(w->consumer);
 	d->received_ms = loop_now_ms();
-	/* not zeroed: 150 KB, and command_decode() sets what the type uses */
+	/* Not zeroed whole (150 KB): command_decode() sets what the type
+	 * uses; the members before data are cleared here because the log
+	 * fields read the ids before the decode (and after a failed one). */
 	d->cmd = xmalloc(sizeof(*d->cmd));
+	memset(d->cmd, 0, offsetof(struct oms_command, data));
 	delivery_fields(d);
 	if (d->msg.redelivered)
 		flow_count(w, "oms:metrics:worker", "redelivered");
