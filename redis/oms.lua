@@ -988,6 +988,24 @@ local JSON_FIELDS = { items = true, shippingAddress = true,
 local INT_FIELDS = { orderNumber = true, subtotal = true, shippingTotal = true,
     taxTotal = true, discountTotal = true, total = true }
 
+-- A changed value v of field n as the Function stores it in an event (the
+-- text that compares equal with what the order holds).
+local function encode_change(n, v)
+	if v == cjson.null then
+		return 'null'
+	elseif INT_FIELDS[n] and type(v) == 'number' then
+		return int_text(v)
+	elseif n == 'items' and type(v) == 'table' then
+		return encode_items(v)
+	elseif n == 'metadata' and type(v) == 'table' then
+		return encode_metadata(v)
+	elseif (n == 'shippingAddress' or n == 'billingAddress') and
+	    type(v) == 'table' then
+		return encode_address(v)
+	end
+	return cjson.encode(v)
+end
+
 -- Types whose written values never change afterwards (but metadata,
 -- which an update changes): an event of one of these reads them from the
 -- order. Updates, cancels and deletes (and the placeholders they write)
@@ -1328,19 +1346,8 @@ local function ev_decode(line, explicit_text, events, hash, full)
 			local v = explicit[n]
 			if v == nil then
 				v = derived_value(n, ev, hash) or 'null'
-			elseif v == cjson.null then
-				v = 'null'
-			elseif INT_FIELDS[n] and type(v) == 'number' then
-				v = int_text(v)
-			elseif n == 'items' and type(v) == 'table' then
-				v = encode_items(v)
-			elseif n == 'metadata' and type(v) == 'table' then
-				v = encode_metadata(v)
-			elseif (n == 'shippingAddress' or n == 'billingAddress') and
-			    type(v) == 'table' then
-				v = encode_address(v)
 			else
-				v = cjson.encode(v)
+				v = encode_change(n, v)
 			end
 			ev.changes[i] = { n, v }
 		end
@@ -1373,22 +1380,7 @@ local function legacy_event(e)
 		table.sort(names)
 		ev.changes = {}
 		for i, n in ipairs(names) do
-			local v = d.changes[n]
-			if v == cjson.null then
-				v = 'null'
-			elseif INT_FIELDS[n] and type(v) == 'number' then
-				v = int_text(v)
-			elseif n == 'items' and type(v) == 'table' then
-				v = encode_items(v)
-			elseif n == 'metadata' and type(v) == 'table' then
-				v = encode_metadata(v)
-			elseif (n == 'shippingAddress' or n == 'billingAddress') and
-			    type(v) == 'table' then
-				v = encode_address(v)
-			else
-				v = cjson.encode(v)
-			end
-			ev.changes[i] = { n, v }
+			ev.changes[i] = { n, encode_change(n, d.changes[n]) }
 		end
 		if #names == 0 then
 			ev.changes = nil
