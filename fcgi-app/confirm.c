@@ -11,8 +11,9 @@
  * go out back to back on the one channel, then polls the queue's eventfd
  * and the connection's socket and reads confirms as they come
  * (mq_confirms). Each confirm wakes exactly the request it names: a basic.ack
- * answers OMS_OK (the 202), a nack OMS_EUNAVAIL (and the connection is
- * replaced, as mq_publish does), and a connection that
+ * answers OMS_OK (the 202), a nack OMS_EUNAVAIL (and the channel is
+ * replaced once the others in flight on it are settled: mq_async.c;
+ * a request sent meanwhile answers 503 at once), and a connection that
  * fails (or gives no confirm within the timeout, which the owner turns
  * into a dropped connection with mq_abandon) fails exactly the messages
  * sent on it and not yet confirmed. A message lost with a connection that
@@ -72,8 +73,6 @@ struct confirm {
 	pthread_mutex_t		 lock;
 	struct confirm_req	*head, *tail;	/* queued (lock) */
 	int			 quit;		/* (lock) */
-	int			 nacked;	/* the broker nacked one */
-	int			 renewing;	/* we dropped the connection */
 	uint64_t		 redialed;	/* the last connection whose lost
 						   messages made us reconnect */
 	struct confirm_req	**flight;	/* owned array: sent, not yet
@@ -198,15 +197,14 @@ confirm_report(void *arg, void *cookie, int ok)
 {
 	struct confirm *c = arg;
 	struct confirm_req *r = cookie;
-	/* else the broker nacked it on a connection still open */
-	int lost = mq_fd(c->mq) < 0 || mq_generation(c->mq) != r->gen;
+	int lost = ok == MQ_LOST;	/* else acked or nacked */
 
 	confirm_flight_remove(c, r);
-	if (ok) {
+	if (ok == MQ_CONFIRMED) {
 		confirm_done(c, r, OMS_OK, "");
 		return;
 	}
-	if (lost && (!r->fresh || c->renewing) && !r->retried) {
+	if (lost && !r->fresh && !r->retried) {
 		log_debug("amqp: %s; publishing once more on a new connection",
 		    mq_errstr(c->mq));
 		r->retried = 1;
@@ -219,8 +217,6 @@ confirm_report(void *arg, void *cookie, int ok)
 		confirm_send(c, r);
 		return;
 	}
-	if (!lost)
-		c->nacked = 1;
 	confirm_done(c, r, OMS_EUNAVAIL, lost ? mq_errstr(c->mq) :
 	    "publish: the broker refused the message (nack)");
 }
@@ -247,19 +243,6 @@ confirm_read(struct confirm *c)
 
 	if (confirm_held_ms(c, now) == 0)
 		mq_confirms(c->mq, confirm_report, c);
-	if (c->nacked) {
-		/* As mq_publish does: a new channel for what comes next (a
-		 * quorum queue that rejected publishes may go on rejecting
-		 * them on this channel after it has room again). The others
-		 * in flight are sent once more on it. */
-		c->nacked = 0;
-		mq_abandon(c->mq, "publish: the broker refused a message "
-		    "(nack)");
-		mq_reconnect_now(c->mq);
-		c->renewing = 1;
-		mq_confirms(c->mq, confirm_report, c);
-		c->renewing = 0;
-	}
 	if (c->nflight > 0 && now - c->flight[0]->sent_ms >= c->timeout_ms) {
 		mq_abandon(c->mq, "publish: no confirm in time");
 		mq_confirms(c->mq, confirm_report, c);

@@ -211,6 +211,7 @@ mq_connect_one(struct mq *mq)
 		return OMS_EUNAVAIL;
 	mq->next_tag = 1;
 	mq->generation++;
+	mq->refused = 0;
 	if (mq->consume_queue != NULL && (mq_topology_declare(mq) != OMS_OK ||
 	    mq_consume_start(mq, mq->prefetch) != OMS_OK))
 		return OMS_EUNAVAIL;
@@ -249,9 +250,8 @@ mq_connect(struct mq *mq, int *fresh)
 	}
 	mq->backoff_ms = 0;
 	mq->was_up = 1;
-	if (n > 1)
-		log_info("amqp: connected to %s:%d", mq->url.hosts[mq->host].host,
-		    mq->url.hosts[mq->host].port);
+	log_info("amqp: connected to %s:%d", mq->url.hosts[mq->host].host,
+	    mq->url.hosts[mq->host].port);
 	snprintf(mq->errstr, sizeof(mq->errstr), "connected");
 	return OMS_OK;
 }

@@ -164,11 +164,15 @@ enum oms_err	 mq_queue_info(struct mq *mq, const char *queue,
  * later mq_confirms, with cookie; OMS_EUNAVAIL means it was not sent (no
  * report). mq_confirms reads, without blocking, whatever the broker has
  * sent (serving heartbeats) and calls fn(arg, cookie, ok) for each
- * message it confirmed (ok 1) or refused (a nack, ok 0); after the
- * connection failed, for every message still unconfirmed (ok 0: it may
- * or may not be enqueued, publish it again). A returned (unroutable)
- * message fails the connection. Do not mix with mq_publish_nowait.
+ * message it confirmed (ok MQ_CONFIRMED) or refused (a nack, MQ_NACKED);
+ * after the connection failed, for every message still unconfirmed
+ * (MQ_LOST: it may or may not be enqueued, publish it again). A returned
+ * (unroutable) message fails the connection. A nack retires the channel:
+ * mq_publish_async refuses to send (OMS_EUNAVAIL) until the confirms of
+ * what is in flight on it are in, then the next send opens a new
+ * connection. Do not mix with mq_publish_nowait.
  */
+enum { MQ_LOST = -1, MQ_NACKED = 0, MQ_CONFIRMED = 1 };
 typedef void	(*mq_confirm_fn)(void *arg, void *cookie, int ok);
 enum oms_err	 mq_publish_async(struct mq *mq, const struct mq_message *m,
 		    void *cookie);

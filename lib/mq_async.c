@@ -12,7 +12,15 @@
  * and basic.nack (honouring `multiple`), and reports entries of a
  * connection that failed as not confirmed. Reports are collected first and
  * made after the frames are read, so a callback may publish again.
+ *
+ * A nack retires the channel: nothing more is sent on it, and once the
+ * confirms of what it carries are in (so that what it did confirm is not
+ * published again), the connection is dropped and the next publish opens
+ * a new one. The same channel is never tried again: a channel of RabbitMQ
+ * 3.10 that published to a quorum queue while the queue elected a new
+ * leader kept refusing every message for that queue (t6001, t4002).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -71,7 +79,7 @@ mq_async_lost(struct mq *mq, struct mq_report *r)
 	for (i = 0; i < mq->nasync; i++) {
 		if (mq->conn == NULL || mq->async[i].generation !=
 		    mq->generation)
-			mq_report_add(r, &mq->async[i], 0);
+			mq_report_add(r, &mq->async[i], MQ_LOST);
 		else
 			mq->async[j++] = mq->async[i];
 	}
@@ -84,6 +92,8 @@ mq_publish_async(struct mq *mq, const struct mq_message *m, void *cookie)
 	struct mq_async_entry *e;
 	int fresh;
 
+	if (mq->refused && mq->conn != NULL)
+		return OMS_EUNAVAIL;	/* errstr: the nack */
 	if (mq_fault_unsent(mq) || mq_connect_send(mq, m, &fresh) != OMS_OK)
 		return OMS_EUNAVAIL;
 	/* mq_send listed the tag for mq_confirm_all: it is ours instead. */
@@ -125,13 +135,19 @@ mq_async_read(struct mq *mq, struct mq_report *r)
 		case AMQP_BASIC_ACK_METHOD: {
 			amqp_basic_ack_t *a = frame.payload.method.decoded;
 
-			mq_async_settle(mq, r, a->delivery_tag, a->multiple, 1);
+			mq_async_settle(mq, r, a->delivery_tag, a->multiple,
+			    MQ_CONFIRMED);
 			break;
 		}
 		case AMQP_BASIC_NACK_METHOD: {
 			amqp_basic_nack_t *n = frame.payload.method.decoded;
 
-			mq_async_settle(mq, r, n->delivery_tag, n->multiple, 0);
+			mq_async_settle(mq, r, n->delivery_tag, n->multiple,
+			    MQ_NACKED);
+			mq->refused = 1;
+			snprintf(mq->errstr, sizeof(mq->errstr), "publish: the "
+			    "broker refused a message (nack); a new channel "
+			    "once this one's confirms are in");
 			break;
 		}
 		case AMQP_BASIC_RETURN_METHOD:
@@ -167,6 +183,11 @@ mq_confirms(struct mq *mq, mq_confirm_fn fn, void *arg)
 	if (mq->conn != NULL && mq_async_read(mq, &r) == 0)
 		amqp_maybe_release_buffers(mq->conn);
 	mq_async_lost(mq, &r);
+	if (mq->conn != NULL && mq->refused && mq->nasync == 0) {
+		(void)mq_fail(mq, "publish", "the broker refused a message "
+		    "(nack)");
+		mq->retry_at_ms = 0;	/* the new channel at once */
+	}
 	for (i = 0; i < r.n; i++)
 		fn(arg, r.e[i].cookie, r.ok[i]);
 	free(r.e);

@@ -40,6 +40,8 @@ struct mq {
 	int			 window_lost;	/* the connection dropped while
 						   some were unconfirmed */
 	struct mq_async_entry	*async;		/* owned, ascending tags */
+	int			 refused;	/* a nack came on this channel
+						   (mq_async.c) */
 	size_t			 nasync, async_cap;
 	char			*consume_queue;	/* NULL: a publisher only */
 	int			 prefetch;

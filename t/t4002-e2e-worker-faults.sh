@@ -60,6 +60,44 @@ test_expect_success 'RabbitMQ restarts: accepted orders still ship, same worker 
 	grep -q "RabbitMQ: consuming again" "$STACK_DIR/oms-worker.log"
 '
 
+# A broker that is up but refuses the order events (a policy caps
+# oms-notify-queue at 0 with overflow reject-publish: every event is
+# nacked). The worker publishes them again on a new connection, never on
+# the channel that was refused (a channel of RabbitMQ 3.10 that published
+# while a quorum queue elected its leader kept refusing that queue: t6001),
+# and the orders ship once the queue takes events again. What the broker
+# did confirm (the payment command) is not published again.
+event_nacked() {
+	create_ok &&
+	retry_until 2 logged_since "$marker" "orders.create [^ ]*: follow-ups not confirmed"
+}
+
+# published_since LINE WHAT: how many times the worker logged "published
+# WHAT" after line LINE.
+published_since() {
+	tail -n +"$(($1 + 1))" "$STACK_DIR/oms-worker.log" | grep -c "published $2 "
+}
+
+# published_again LINE WHAT: WHAT was published twice or more after LINE.
+published_again() {
+	test "$(published_since "$1" "$2")" -ge 2
+}
+
+test_expect_success 'RabbitMQ nacks the events: published again on a new connection' '
+	marker=$(wc -l <"$STACK_DIR/oms-worker.log") &&
+	stack_rabbitmqctl set_policy -p oms --apply-to queues oms-full \
+	    "^oms-notify-queue\$" "{\"max-length\":0,\"overflow\":\"reject-publish\"}" >/dev/null &&
+	retry_until 20 event_nacked &&
+	retry_until 10 logged_since "$marker" "amqp: connected to" &&
+	cmd=$(tail -n +"$((marker + 1))" "$STACK_DIR/oms-worker.log" |
+	    sed -n "s/.* orders\.create \([^ ]*\): follow-ups not confirmed.*/\1/p" | head -n 1) &&
+	retry_until 10 published_again "$marker" "event order.created evt_$cmd" &&
+	stack_rabbitmqctl clear_policy -p oms oms-full >/dev/null &&
+	all_shipped &&
+	test_eq "$(published_since "$marker" "follow-up orders.process.payment $cmd.pay")" 1 &&
+	test_eq "$(stack_worker_pid)" "$master"
+'
+
 # The API cannot accept an order while Redis is down (it reads the keys
 # there), but the broker can: a command published meanwhile is taken by the
 # worker, retried, and applied once Redis is back.

@@ -97,6 +97,7 @@ delivery_finish(struct delivery *d)
 	w->dirty = 1;
 	json_object_put(d->data);
 	json_object_put(d->result);
+	free(d->out);
 	free(d->cmd);
 	mq_delivery_clear(&d->msg);
 	free(d);
@@ -352,8 +353,7 @@ delivery_publish(struct delivery *d)
 {
 	int failed;
 
-	d->unconfirmed = flow_follow_ups(d->w, d->result, d->cmd,
-	    d->msg.correlation_id, d, &failed);
+	d->unconfirmed = flow_follow_ups(d, &failed);
 	d->publish_failed = failed;
 	if (d->unconfirmed > 0)
 		d->state = DELIVERY_CONFIRMING;
@@ -367,10 +367,13 @@ delivery_publish(struct delivery *d)
 void
 delivery_confirmed(void *arg, void *cookie, int ok)
 {
-	struct delivery *d = cookie;
+	struct delivery_out *out = cookie;
+	struct delivery *d = out->d;
 
 	(void)arg;
-	if (!ok)
+	if (ok == MQ_CONFIRMED)
+		out->confirmed = 1;
+	else
 		d->publish_failed = 1;
 	if (--d->unconfirmed > 0)
 		return;

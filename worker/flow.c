@@ -29,6 +29,7 @@
 #include "log.h"
 #include "policy.h"
 #include "worker.h"
+#include "xmalloc.h"
 
 #define EVENTS_CAP		100000
 #define REPLY_TTL_S		60
@@ -325,31 +326,38 @@ flow_publish(struct worker *w, const char *type, const char *command_id,
 }
 
 unsigned
-flow_follow_ups(struct worker *w, struct json_object *result,
-    const struct oms_command *cmd, const char *correlation_id, void *cookie,
-    int *failed)
+flow_follow_ups(struct delivery *d, int *failed)
 {
-	struct json_object *list = json_get_arr(result, "followUps");
+	struct worker *w = d->w;
+	struct json_object *list = json_get_arr(d->result, "followUps");
 	size_t n = list != NULL ? json_object_array_length(list) : 0;
+	const char *correlation_id = d->msg.correlation_id;
 	unsigned sent = 0;
 
 	*failed = 0;
-	if (json_get_obj(result, "event") != NULL) {	/* webhooks */
-		if (worker_event_publish(w, result, correlation_id, cookie) ==
-		    OMS_OK)
+	if (d->out == NULL) {	/* out[0]: the event, out[1 + i]: follow-ups */
+		d->nout = n + 1;
+		d->out = xcalloc(d->nout, sizeof(*d->out));
+		for (size_t i = 0; i < d->nout; i++)
+			d->out[i].d = d;
+	}
+	if (json_get_obj(d->result, "event") != NULL &&	/* webhooks */
+	    !d->out[0].confirmed) {
+		if (worker_event_publish(w, d->result, correlation_id,
+		    &d->out[0]) == OMS_OK)
 			sent++;
 		else
 			*failed = 1;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && i + 1 < d->nout; i++) {
 		struct json_object *f = json_object_array_get_idx(list, i);
 		const char *type = json_get_str(f, "type");
 		const char *id = json_get_str(f, "commandId");
 
-		if (type == NULL || id == NULL)
+		if (type == NULL || id == NULL || d->out[i + 1].confirmed)
 			continue;
-		if (flow_publish(w, type, id, cmd->order_id, correlation_id,
-		    cookie) == OMS_OK) {
+		if (flow_publish(w, type, id, d->cmd->order_id,
+		    correlation_id, &d->out[i + 1]) == OMS_OK) {
 			sent++;
 			log_info("published follow-up %s %s", type, id);
 		} else

@@ -47,6 +47,14 @@ enum delivery_state {
 
 struct worker;
 
+/* One message a delivery publishes (its event, then each follow-up): the
+ * cookie of its confirm, and whether the broker confirmed it — what was
+ * confirmed is not published again when the others are retried. */
+struct delivery_out {
+	struct delivery	*d;
+	int		 confirmed;
+};
+
 struct delivery {
 	struct worker		*w;
 	enum delivery_state	 state;
@@ -63,6 +71,9 @@ struct delivery {
 	struct json_object	*result;	/* owned: the Function's reply */
 	int			 attempt;	/* transient failures so far */
 	struct policy_retry	 retry;		/* Redis failures (policy.c) */
+	struct delivery_out	*out;		/* owned: nout, from the first
+						   publish */
+	size_t			 nout;
 	unsigned		 unconfirmed;	/* follow-ups awaiting confirms */
 	int			 publish_failed;
 	int64_t			 received_ms;
@@ -101,7 +112,7 @@ int	worker_child_main(void *arg);
 void	delivery_receive(struct worker *w, struct mq_delivery *msg);
 /* Starts the RECEIVED deliveries whose turn has come (after w->dirty). */
 void	delivery_start_ready(struct worker *w);
-/* The mq_confirm_fn of the publisher (cookie: a delivery). */
+/* The mq_confirm_fn of the publisher (cookie: a struct delivery_out). */
 void	delivery_confirmed(void *arg, void *cookie, int ok);
 /* On a stop request: requeues what has not been applied, lets the rest
  * finish. */
@@ -145,12 +156,11 @@ enum oms_err flow_apply(struct worker *w, const struct oms_command *cmd,
 void	flow_outcome(struct worker *w, const struct oms_command *cmd,
 	    struct json_object *result);
 
-/* Publishes every follow-up of result (actor: system) without waiting,
- * with cookie for delivery_confirmed. Returns how many went out; *failed
- * is set when one could not be sent. */
-unsigned flow_follow_ups(struct worker *w, struct json_object *result,
-	    const struct oms_command *cmd, const char *correlation_id,
-	    void *cookie, int *failed);
+/* Publishes the event and every follow-up (actor: system) of d's result
+ * that the broker has not confirmed yet, without waiting; each confirm is
+ * reported to delivery_confirmed with its d->out entry. Returns how many
+ * went out; *failed is set when one could not be sent. */
+unsigned flow_follow_ups(struct delivery *d, int *failed);
 
 /* Adds one to field of the metrics hash key (best effort). */
 void	flow_count(struct worker *w, const char *key, const char *field);
