@@ -127,6 +127,8 @@ enum oms_err	 mq_consume_more(struct mq *mq, int prefetch);
 struct mq_delivery {
 	uint64_t	 tag;
 	int		 redelivered;
+	unsigned	 delivery_count;	/* x-delivery-count: how often
+					   it came back to a quorum queue */
 	char		*routing_key;
 	char		*message_id;
 	char		*correlation_id;

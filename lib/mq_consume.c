@@ -14,6 +14,7 @@
  * the connection; deliveries not acked when a connection drops are
  * redelivered by the broker.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,40 @@ mq_strdup_bytes(amqp_bytes_t b, int present)
 /* An owned copy of all b.len bytes of a body, NULs included, with a NUL
  * after them (for parsers that want one); *len = b.len. Bodies are bytes:
  * their length is the one the broker sent, never strlen (issue 14). */
+/* The x-delivery-count header a quorum queue sets on a message that came
+ * back (0 when absent). */
+static unsigned
+mq_delivery_count(const amqp_basic_properties_t *p)
+{
+	if (!(p->_flags & AMQP_BASIC_HEADERS_FLAG))
+		return 0;
+	for (int i = 0; i < p->headers.num_entries; i++) {
+		const amqp_table_entry_t *e = &p->headers.entries[i];
+		const amqp_field_value_t *v = &e->value;
+		int64_t n;
+
+		if (e->key.len != 16 || memcmp(e->key.bytes,
+		    "x-delivery-count", 16) != 0)
+			continue;
+		switch (v->kind) {
+		case AMQP_FIELD_KIND_I8:	n = v->value.i8; break;
+		case AMQP_FIELD_KIND_U8:	n = v->value.u8; break;
+		case AMQP_FIELD_KIND_I16:	n = v->value.i16; break;
+		case AMQP_FIELD_KIND_U16:	n = v->value.u16; break;
+		case AMQP_FIELD_KIND_I32:	n = v->value.i32; break;
+		case AMQP_FIELD_KIND_U32:	n = v->value.u32; break;
+		case AMQP_FIELD_KIND_I64:	n = v->value.i64; break;
+		case AMQP_FIELD_KIND_U64:
+			n = v->value.u64 > INT64_MAX ? INT64_MAX :
+			    (int64_t)v->value.u64;
+			break;
+		default:			n = 0; break;
+		}
+		return n < 0 ? 0 : n > UINT_MAX ? UINT_MAX : (unsigned)n;
+	}
+	return 0;
+}
+
 static char *
 mq_body_copy(amqp_bytes_t b, size_t *len)
 {
@@ -224,6 +259,7 @@ mq_next(struct mq *mq, int timeout_ms, struct mq_delivery *d)
 
 	d->tag = env.delivery_tag;
 	d->redelivered = env.redelivered;
+	d->delivery_count = mq_delivery_count(&env.message.properties);
 	d->routing_key = mq_strdup_bytes(env.routing_key, 1);
 	d->message_id = mq_strdup_bytes(env.message.properties.message_id,
 	    env.message.properties._flags & AMQP_BASIC_MESSAGE_ID_FLAG);

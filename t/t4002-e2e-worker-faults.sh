@@ -67,9 +67,9 @@ test_expect_success 'RabbitMQ restarts: accepted orders still ship, same worker 
 # while a quorum queue elected its leader kept refusing that queue: t6001),
 # and the orders ship once the queue takes events again. What the broker
 # did confirm (the payment command) is not published again.
-event_nacked() {
+event_nacked() { # event_nacked LINE
 	create_ok &&
-	retry_until 2 logged_since "$marker" "orders.create [^ ]*: follow-ups not confirmed"
+	retry_until 2 logged_since "$1" "orders.create [^ ]*: follow-ups not confirmed"
 }
 
 # published_since LINE WHAT: how many times the worker logged "published
@@ -87,7 +87,7 @@ test_expect_success 'RabbitMQ nacks the events: published again on a new connect
 	marker=$(wc -l <"$STACK_DIR/oms-worker.log") &&
 	stack_rabbitmqctl set_policy -p oms --apply-to queues oms-full \
 	    "^oms-notify-queue\$" "{\"max-length\":0,\"overflow\":\"reject-publish\"}" >/dev/null &&
-	retry_until 20 event_nacked &&
+	retry_until 20 event_nacked "$marker" &&
 	retry_until 10 logged_since "$marker" "amqp: connected to" &&
 	cmd=$(tail -n +"$((marker + 1))" "$STACK_DIR/oms-worker.log" |
 	    sed -n "s/.* orders\.create \([^ ]*\): follow-ups not confirmed.*/\1/p" | head -n 1) &&

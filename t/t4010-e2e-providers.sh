@@ -165,8 +165,44 @@ test_expect_success 'a stop while a call is in flight requeues it; the next work
 	test_eq "$(records charges "$id")" 1
 '
 
-test_expect_success 'no sanitizer report, no crashed worker' '
-	! grep -Eq "killed by signal" "$STACK_DIR/oms-worker.log" &&
+# payment_waits LINE ORDER N: since line LINE, the worker logged N or more
+# first 503 answers to the payment of ORDER (each a process holding it in
+# its retry backoff).
+payment_waits() {
+	test "$(tail -n +"$(($1 + 1))" "$STACK_DIR/oms-worker.log" |
+	    grep -c "orders.process.payment .*: 503; retry 1 .*order_id=$2")" -ge "$3"
+}
+
+# kill_while_waiting LINE ORDER N: N times, once the worker process (one)
+# holds the waiting payment of ORDER, kill -9 it (the broker returns the
+# payment to the queue each time; the master starts a new process).
+kill_while_waiting() {
+	local k
+	for k in $(seq 1 "$3"); do
+		retry_until 30 payment_waits "$1" "$2" "$k" || return 1
+		kill -KILL "$(stack_worker_children)" || return 1
+	done
+}
+
+# A queue counts every return against its delivery limit (5): without the
+# renewal (worker/renew.c) the sixth kill dead-letters the payment.
+test_expect_success 'a payment waiting through 6 crashes of its worker is renewed, never dead-lettered' '
+	marker=$(wc -l <"$STACK_DIR/oms-worker.log") &&
+	test "$(queue_drain order-worker-queue.dead)" -ge 0 &&
+	stack_provider_sim_set "{\"unavailableMs\":600000}" >/dev/null &&
+	id=$(create) &&
+	kill_while_waiting "$marker" "$id" 6 &&
+	retry_until 30 payment_waits "$marker" "$id" 7 &&
+	tail -n +"$((marker + 1))" "$STACK_DIR/oms-worker.log" |
+	    grep -q "orders.process.payment .* came back 3 times while it waited: publishing a fresh copy" &&
+	stack_provider_sim_set "{\"unavailableMs\":0}" >/dev/null &&
+	retry_until 30 status_is "$id" shipped &&
+	test_eq "$(records charges "$id")" 1 &&
+	test_eq "$(queue_drain order-worker-queue.dead)" 0
+'
+
+test_expect_success 'no sanitizer report, no crashed worker (but the kills above)' '
+	! head -n "$marker" "$STACK_DIR/oms-worker.log" | grep -Eq "killed by signal" &&
 	stack_stop_worker && stack_stop_fcgi &&
 	stack_sanitizer_reports
 '

@@ -187,6 +187,21 @@ delivery_backoff(struct delivery *d, enum delivery_state resume,
 	loop_timer_set(&w->loop, &d->timer, ms, delivery_timer, d);
 }
 
+/* A retry without bound (a provider's transient answer, the event read,
+ * the broker): BACKOFF, unless d came back to the queue so often that a
+ * fresh copy replaces it first (renew.c). */
+static void
+delivery_wait(struct delivery *d, enum delivery_state resume,
+    int retry_after_s, const char *why)
+{
+	if (!prefork_stopping() && renew_due(d) && renew_start(d) == OMS_OK) {
+		d->state = DELIVERY_RENEWING;
+		d->renew_resume = resume;
+		return;
+	}
+	delivery_backoff(d, resume, retry_after_s, why);
+}
+
 /*
  * A Redis failure of d (rc of plan or apply): a permanent one (policy.c)
  * dead-letters it, a missing library is loaded again, anything else is
@@ -236,7 +251,7 @@ delivery_called(void *arg, struct provider_result *r)
 	delivery_fields(d);
 	if (r->outcome == PROVIDER_TRANSIENT) {
 		flow_count(d->w, "oms:metrics:worker", "provider_retries");
-		delivery_backoff(d, DELIVERY_RECEIVED, r->retry_after_s,
+		delivery_wait(d, DELIVERY_RECEIVED, r->retry_after_s,
 		    r->detail);
 		log_clear_fields();
 		return;
@@ -291,7 +306,7 @@ delivery_plan(struct delivery *d)
 	c.order = order;
 	d->state = DELIVERY_CALLING;
 	if (provider_start(w->provider, &c, delivery_called, d) != OMS_OK)
-		delivery_backoff(d, DELIVERY_RECEIVED, -1, "the provider call "
+		delivery_wait(d, DELIVERY_RECEIVED, -1, "the provider call "
 		    "could not start");
 	json_object_put(order);
 }
@@ -340,7 +355,7 @@ static void
 delivery_event(struct delivery *d)
 {
 	if (worker_event_attach(d) != OMS_OK) {
-		delivery_backoff(d, DELIVERY_EVENT, -1, "Redis: the read of "
+		delivery_wait(d, DELIVERY_EVENT, -1, "Redis: the read of "
 		    "the order for its event failed");
 		return;
 	}
@@ -358,7 +373,7 @@ delivery_publish(struct delivery *d)
 	if (d->unconfirmed > 0)
 		d->state = DELIVERY_CONFIRMING;
 	else if (failed)
-		delivery_backoff(d, DELIVERY_PUBLISHING, -1,
+		delivery_wait(d, DELIVERY_PUBLISHING, -1,
 		    mq_errstr(d->w->publisher));
 	else
 		delivery_settle(d, SETTLE_ACK);
@@ -371,6 +386,17 @@ delivery_confirmed(void *arg, void *cookie, int ok)
 	struct delivery *d = out->d;
 
 	(void)arg;
+	if (out == &d->renew) {
+		delivery_fields(d);
+		if (ok == MQ_CONFIRMED) {
+			flow_count(d->w, "oms:metrics:worker", "renewed");
+			delivery_settle(d, SETTLE_ACK);
+		} else
+			delivery_backoff(d, d->renew_resume, -1, "its fresh "
+			    "copy was not confirmed");
+		log_clear_fields();
+		return;
+	}
 	if (ok == MQ_CONFIRMED)
 		out->confirmed = 1;
 	else
@@ -379,7 +405,7 @@ delivery_confirmed(void *arg, void *cookie, int ok)
 		return;
 	delivery_fields(d);
 	if (d->publish_failed)
-		delivery_backoff(d, DELIVERY_PUBLISHING, -1, "follow-ups not "
+		delivery_wait(d, DELIVERY_PUBLISHING, -1, "follow-ups not "
 		    "confirmed; publishing them again");
 	else
 		delivery_settle(d, SETTLE_ACK);

@@ -30,6 +30,9 @@
  *   EVENT       one HGETALL: the order as its event shows it (events.c)
  *   PUBLISHING  its follow-ups are sent
  *   CONFIRMING  it waits for their publisher confirms
+ *   RENEWING    instead of a BACKOFF, once, for a delivery that came back
+ *               to the queue often: its fresh copy awaits its confirm
+ *               (renew.c)
  *   DONE        acked (or dead-lettered, or requeued on a stop): freed
  * A kill at any point loses nothing: until the ack the broker redelivers,
  * and re-applying a commandId is a no-op that returns the same follow-ups.
@@ -42,6 +45,7 @@ enum delivery_state {
 	DELIVERY_EVENT,
 	DELIVERY_PUBLISHING,
 	DELIVERY_CONFIRMING,
+	DELIVERY_RENEWING,
 	DELIVERY_DONE
 };
 
@@ -76,6 +80,9 @@ struct delivery {
 	size_t			 nout;
 	unsigned		 unconfirmed;	/* follow-ups awaiting confirms */
 	int			 publish_failed;
+	struct delivery_out	 renew;		/* its fresh copy (renew.c) */
+	int			 renew_tried;
+	enum delivery_state	 renew_resume;	/* if the copy fails */
 	int64_t			 received_ms;
 	struct loop_timer	 timer;
 	struct delivery		*prev, *next;	/* arrival order */
@@ -112,6 +119,13 @@ int	worker_child_main(void *arg);
 void	delivery_receive(struct worker *w, struct mq_delivery *msg);
 /* Starts the RECEIVED deliveries whose turn has come (after w->dirty). */
 void	delivery_start_ready(struct worker *w);
+/* renew.c: whether d should be replaced by a fresh copy before a retry
+ * wait (it came back to the queue often), and the copy's publish (its
+ * confirm is reported to delivery_confirmed with &d->renew); OMS_EUNAVAIL
+ * when it could not be sent. Tried once per delivery. */
+int	renew_due(const struct delivery *d);
+enum oms_err renew_start(struct delivery *d);
+
 /* The mq_confirm_fn of the publisher (cookie: a struct delivery_out). */
 void	delivery_confirmed(void *arg, void *cookie, int ok);
 /* On a stop request: requeues what has not been applied, lets the rest
