@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "confirm.h"
 #include "fault.h"
 #include "log.h"
@@ -80,14 +81,6 @@ struct confirm {
 	size_t			 nflight, flight_cap;
 };
 
-static int64_t
-confirm_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct confirm *
 confirm_new(struct mq *mq, int timeout_ms)
@@ -182,7 +175,7 @@ confirm_send(struct confirm *c, struct confirm_req *r)
 	}
 	r->gen = mq_generation(c->mq);
 	r->fresh = !was_up || r->gen != gen;
-	r->sent_ms = confirm_now_ms();
+	r->sent_ms = clock_ms();
 	if (c->nflight == c->flight_cap) {
 		c->flight_cap = c->flight_cap == 0 ? 16 : c->flight_cap * 2;
 		c->flight = xrealloc(c->flight, c->flight_cap,
@@ -239,7 +232,7 @@ confirm_held_ms(const struct confirm *c, int64_t now)
 static void
 confirm_read(struct confirm *c)
 {
-	int64_t now = confirm_now_ms();
+	int64_t now = clock_ms();
 
 	if (confirm_held_ms(c, now) == 0)
 		mq_confirms(c->mq, confirm_report, c);
@@ -254,7 +247,7 @@ static void
 confirm_wait(struct confirm *c)
 {
 	struct pollfd pfd[2];
-	int64_t now = confirm_now_ms(), wait = CONFIRM_IDLE_MS, held;
+	int64_t now = clock_ms(), wait = CONFIRM_IDLE_MS, held;
 	uint64_t n;
 	nfds_t nfd = 1;
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "orders.h"
@@ -38,14 +39,6 @@ struct auth_cache_entry {
 static struct auth_cache_entry auth_cache[AUTH_CACHE_SIZE];
 static pthread_mutex_t auth_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int64_t
-orders_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The cache slot of hash (lower-case hex): its first 16 bits pick it. */
 static struct auth_cache_entry *
@@ -79,7 +72,7 @@ orders_auth_lookup(struct app *app, const char *authorization,
 		pthread_mutex_lock(&auth_cache_lock);
 		e = auth_cache_slot(hash);
 		hit = strcmp(e->hash, hash) == 0 &&
-		    e->expires_ms > orders_now_ms();
+		    e->expires_ms > clock_ms();
 		if (hit)
 			*who = e->who;
 		pthread_mutex_unlock(&auth_cache_lock);
@@ -92,7 +85,7 @@ orders_auth_lookup(struct app *app, const char *authorization,
 		e = auth_cache_slot(hash);
 		memcpy(e->hash, hash, sizeof(e->hash));
 		e->who = *who;
-		e->expires_ms = orders_now_ms() + AUTH_CACHE_TTL_MS;
+		e->expires_ms = clock_ms() + AUTH_CACHE_TTL_MS;
 		pthread_mutex_unlock(&auth_cache_lock);
 	}
 	return rc;

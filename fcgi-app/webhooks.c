@@ -223,12 +223,28 @@ wh_begin(struct app *app, struct http_req *req, const struct route_match *m,
 	return 0;
 }
 
+/* Answers status with rec's public view (with its secret when
+ * with_secret: shown on create and rotate only, never stored by a cache),
+ * then frees rec. */
+static void
+wh_respond_view(struct http_req *req, int status, const char *headers,
+    struct json_object *rec, int with_secret)
+{
+	struct json_object *view = webhook_store_view(rec);
+
+	if (with_secret)
+		json_add_str(view, "secret", json_get_str(rec, "secret"));
+	http_respond_json(req, status, headers, view);
+	json_object_put(view);
+	json_object_put(rec);
+}
+
 void
 handle_webhook_create(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
 	struct oms_principal who;
-	struct json_object *obj, *rec = NULL, *view;
+	struct json_object *obj, *rec = NULL;
 	struct wh_body b;
 	char loc[128];
 	enum oms_err rc;
@@ -254,16 +270,13 @@ handle_webhook_create(struct app *app, struct http_req *req,
 		wh_store_failed(app, req, rc);
 		return;
 	}
-	view = webhook_store_view(rec);
-	/* Shown once: Redis keeps it to sign, no API reads it back. */
-	json_add_str(view, "secret", json_get_str(rec, "secret"));
 	log_info("webhook %s created for %s", json_get_str(rec, "id"),
 	    json_get_str(rec, "url"));
 	snprintf(loc, sizeof(loc), "Location: /webhooks/%s\r\n"
 	    "Cache-Control: no-store\r\n", json_get_str(rec, "id"));
-	http_respond_json(req, 201, loc, view);
-	json_object_put(view);
-	json_object_put(rec);
+	/* The secret shown once: Redis keeps it to sign, no API reads it
+	 * back. */
+	wh_respond_view(req, 201, loc, rec, 1);
 }
 
 void
@@ -296,22 +309,19 @@ void
 handle_webhook_get(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	struct json_object *rec, *view;
+	struct json_object *rec;
 	char id[UUID_STR_LEN + 1];
 
 	if (wh_begin(app, req, m, id, &rec) == -1)
 		return;
-	view = webhook_store_view(rec);
-	http_respond_json(req, 200, NULL, view);
-	json_object_put(view);
-	json_object_put(rec);
+	wh_respond_view(req, 200, NULL, rec, 0);
 }
 
 void
 handle_webhook_update(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	struct json_object *obj, *rec, *view;
+	struct json_object *obj, *rec;
 	struct webhook_change ch;
 	struct wh_body b;
 	char id[UUID_STR_LEN + 1];
@@ -332,10 +342,7 @@ handle_webhook_update(struct app *app, struct http_req *req,
 		return;
 	}
 	log_info("webhook %s updated", id);
-	view = webhook_store_view(rec);
-	http_respond_json(req, 200, NULL, view);
-	json_object_put(view);
-	json_object_put(rec);
+	wh_respond_view(req, 200, NULL, rec, 0);
 }
 
 void
@@ -359,7 +366,7 @@ void
 handle_webhook_rotate(struct app *app, struct http_req *req,
     const struct route_match *m)
 {
-	struct json_object *rec, *view;
+	struct json_object *rec;
 	char id[UUID_STR_LEN + 1];
 	enum oms_err rc;
 
@@ -378,11 +385,7 @@ handle_webhook_rotate(struct app *app, struct http_req *req,
 		return;
 	}
 	log_info("webhook %s: secret rotated", id);
-	view = webhook_store_view(rec);
-	json_add_str(view, "secret", json_get_str(rec, "secret"));
-	http_respond_json(req, 200, "Cache-Control: no-store\r\n", view);
-	json_object_put(view);
-	json_object_put(rec);
+	wh_respond_view(req, 200, "Cache-Control: no-store\r\n", rec, 1);
 }
 
 void

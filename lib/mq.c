@@ -34,6 +34,7 @@
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mq.h"
 #include "mq_impl.h"
@@ -41,14 +42,6 @@
 #include "xmalloc.h"
 
 
-int64_t
-mq_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct mq *
 mq_new(const char *url, const char *password, const char *default_user,
@@ -72,7 +65,7 @@ mq_new(const char *url, const char *password, const char *default_user,
 	mq->timeout_ms = timeout_ms;
 	/* Spread the processes over the nodes (not a secret: no need for
 	 * good randomness). */
-	mq->host = ((size_t)getpid() ^ (size_t)mq_now_ms()) % mq->url.nhosts;
+	mq->host = ((size_t)getpid() ^ (size_t)clock_ms()) % mq->url.nhosts;
 	snprintf(mq->errstr, sizeof(mq->errstr), "not connected");
 	return mq;
 }
@@ -127,7 +120,7 @@ mq_fail(struct mq *mq, const char *what, const char *why)
 	    mq->backoff_ms * 2;
 	if (mq->backoff_ms > MQ_BACKOFF_MAX_MS)
 		mq->backoff_ms = MQ_BACKOFF_MAX_MS;
-	mq->retry_at_ms = mq_now_ms() + mq->backoff_ms;
+	mq->retry_at_ms = clock_ms() + mq->backoff_ms;
 	log_debug("amqp: %s", mq->errstr);
 	return OMS_EUNAVAIL;
 }
@@ -234,7 +227,7 @@ mq_connect(struct mq *mq, int *fresh)
 		mq->retry_at_ms = 0;	/* a new round, at once */
 	}
 	mq->was_up = 0;
-	if (mq_now_ms() < mq->retry_at_ms)
+	if (clock_ms() < mq->retry_at_ms)
 		return OMS_EUNAVAIL;	/* errstr still says why */
 	*fresh = 1;
 

@@ -54,8 +54,6 @@ struct mq {
 	char			 errstr[128];
 };
 
-/* mq.c: the monotonic clock in milliseconds. */
-int64_t		mq_now_ms(void);
 
 /* mq.c: records a failure (errstr "what: why"), drops the connection and
  * schedules the next try. Returns OMS_EUNAVAIL. */

@@ -22,6 +22,7 @@
 #include <amqp.h>
 #include <amqp_framing.h>
 
+#include "clock.h"
 #include "fault.h"
 #include "mq.h"
 #include "mq_impl.h"
@@ -31,7 +32,7 @@
 static int
 mq_time_left(int64_t deadline_ms, struct timeval *tv)
 {
-	int64_t left = deadline_ms - mq_now_ms();
+	int64_t left = deadline_ms - clock_ms();
 
 	if (left <= 0)
 		return 0;
@@ -74,7 +75,7 @@ mq_settle(struct mq *mq, uint64_t tag, int multiple)
 static enum oms_err
 mq_wait_confirms(struct mq *mq)
 {
-	int64_t deadline = mq_now_ms() + mq->timeout_ms;
+	int64_t deadline = clock_ms() + mq->timeout_ms;
 	int returned = 0;
 	struct timeval tv;
 	amqp_frame_t frame;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "coverage.h"
 #include "log.h"
 #include "prefork.h"
@@ -58,14 +59,6 @@ struct master {
 static volatile sig_atomic_t child_stop;
 static void (*child_on_stop)(void);
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 prefork_child_signal(int sig)
@@ -124,7 +117,7 @@ prefork_spawn(struct master *m, int i)
 		prefork_child(m, master_pid);
 
 	m->slots[i].pid = pid;
-	m->slots[i].started_ms = now_ms();
+	m->slots[i].started_ms = clock_ms();
 	m->slots[i].generation = m->generation;
 	m->slots[i].retiring = 0;
 	log_debug("%s: child %d started (slot %d)", m->pf->name, (int)pid, i);
@@ -152,7 +145,7 @@ prefork_reap(struct master *m)
 
 		if (i == -1)
 			continue;
-		int64_t lived = now_ms() - m->slots[i].started_ms;
+		int64_t lived = clock_ms() - m->slots[i].started_ms;
 		int planned = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
 		if (planned) {
@@ -175,7 +168,7 @@ prefork_reap(struct master *m)
 					delay *= 2;
 				if (delay > BACKOFF_MAX_MS)
 					delay = BACKOFF_MAX_MS;
-				m->respawn_at_ms = now_ms() + delay;
+				m->respawn_at_ms = clock_ms() + delay;
 				log_warnx("%s: children are crashing; next "
 				    "respawn in %lld ms", m->pf->name,
 				    (long long)delay);
@@ -189,11 +182,11 @@ prefork_reap(struct master *m)
 static void
 prefork_fill(struct master *m)
 {
-	if (now_ms() < m->respawn_at_ms)
+	if (clock_ms() < m->respawn_at_ms)
 		return;
 	for (int i = 0; i < m->pf->nprocs; i++)
 		if (m->slots[i].pid == 0 && prefork_spawn(m, i) == -1) {
-			m->respawn_at_ms = now_ms() + BACKOFF_MAX_MS;
+			m->respawn_at_ms = clock_ms() + BACKOFF_MAX_MS;
 			return;
 		}
 }
@@ -235,7 +228,7 @@ prefork_alive(const struct master *m)
 static void
 prefork_stop(struct master *m)
 {
-	int64_t deadline = now_ms() + m->pf->stop_timeout_ms;
+	int64_t deadline = clock_ms() + m->pf->stop_timeout_ms;
 	struct timespec ts;
 
 	log_info("%s: stopping %d children", m->pf->name, prefork_alive(m));
@@ -244,7 +237,7 @@ prefork_stop(struct master *m)
 			kill(m->slots[i].pid, SIGTERM);
 
 	while (prefork_alive(m) > 0) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_ms();
 
 		if (left <= 0)
 			break;
@@ -294,7 +287,7 @@ prefork_run(const struct prefork *pf)
 		int sig;
 
 		if (prefork_alive(&m) < pf->nprocs) {
-			wait = m.respawn_at_ms - now_ms();
+			wait = m.respawn_at_ms - clock_ms();
 			if (wait < 1)
 				wait = 1;
 		}

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <hiredis/hiredis.h>
 
+#include "clock.h"
 #include "log.h"
 #include "store_impl.h"
 #include "url.h"
@@ -53,14 +54,6 @@ struct store {
 	char		 errstr[128];
 };
 
-static int64_t
-store_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct store *
 store_new(const char *url, const char *password, const char *default_user,
@@ -132,7 +125,7 @@ store_fail(struct store *st, const char *what, const char *why)
 	    st->backoff_ms * 2;
 	if (st->backoff_ms > STORE_BACKOFF_MAX_MS)
 		st->backoff_ms = STORE_BACKOFF_MAX_MS;
-	st->retry_at_ms = store_now_ms() + st->backoff_ms;
+	st->retry_at_ms = clock_ms() + st->backoff_ms;
 	log_debug("redis: %s", st->errstr);
 	return OMS_EUNAVAIL;
 }
@@ -288,7 +281,7 @@ store_connect(struct store *st)
 		    "reconnecting");
 		store_disconnect(st);
 	}
-	if (store_now_ms() < st->retry_at_ms)
+	if (clock_ms() < st->retry_at_ms)
 		return OMS_EUNAVAIL;	/* errstr still says why */
 
 	tv = store_tv(st->timeout_ms);

@@ -18,6 +18,7 @@
 
 #include "bodies.h"
 #include "calls.h"
+#include "clock.h"
 #include "idem.h"
 #include "json.h"
 #include "log.h"
@@ -344,7 +345,7 @@ calls_business(struct calls *c, enum sim_endpoint ep, const char *shipment_id,
 	}
 	hold = faults_delay_ms(&c->faults, ep) + c->faults.stall_ms;
 	idem_put(c->idem, ep, key, fp, resp->status, resp->body,
-	    resp->body_len, sim_now_ms() + hold);
+	    resp->body_len, clock_ms() + hold);
 	resp->hold_ms = hold;
 	if (faults_draw(&c->faults, c->faults.error_after_rate)) {
 		*outcome = SIM_OUT_ERROR_AFTER;
@@ -362,7 +363,7 @@ calls_check(struct calls *c, enum sim_endpoint ep,
 {
 	const char *token = (ep == SIM_EP_CHARGES || ep == SIM_EP_REFUNDS) ?
 	    c->payment_token : c->shipping_token;
-	long left = faults_unavailable_ms(&c->faults, sim_now_ms());
+	long left = faults_unavailable_ms(&c->faults, clock_ms());
 	char why[256];
 
 	resp->hold_ms = c->faults.stall_ms;
@@ -427,7 +428,7 @@ calls_handle(struct calls *c, enum sim_endpoint ep, const char *shipment_id,
 	fp = json_object_new_array();
 	json_object_array_add(fp, json_object_new_string(req->path));
 	json_object_array_add(fp, json_object_get(body));
-	switch (idem_check(c->idem, ep, req->idempotency_key, fp, sim_now_ms(),
+	switch (idem_check(c->idem, ep, req->idempotency_key, fp, clock_ms(),
 	    &ans)) {
 	case IDEM_CONFLICT:
 		outcome = SIM_OUT_CONFLICT;

@@ -25,7 +25,7 @@ struct faults {
 	int		 jitter_pct;		/* 0..100 */
 	double		 error_rate;		/* 0..1 */
 	double		 error_after_rate;	/* 0..1 */
-	int64_t		 unavailable_until_ms;	/* sim_now_ms() clock */
+	int64_t		 unavailable_until_ms;	/* clock_ms() clock */
 	long		 stall_ms;
 	uint64_t	 rng;
 };

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "httpd.h"
 #include "log.h"
 #include "sim.h"
@@ -170,7 +171,7 @@ httpd_access(void *cls, struct MHD_Connection *c, const char *url,
 	hc->state = HTTPD_HELD;
 	atomic_fetch_add(&h->held, 1);
 	MHD_suspend_connection(c);
-	timerq_add(h->tq, sim_now_ms() + hc->resp.hold_ms, hc);
+	timerq_add(h->tq, clock_ms() + hc->resp.hold_ms, hc);
 	return MHD_YES;
 }
 

@@ -37,7 +37,7 @@ void		 idem_free(struct idem *st);
 
 /* Looks up (ep, key) for request (compared with json_object_equal(): the
  * same members and values, in any order). On IDEM_REPLAY *ans is filled
- * with the stored answer. now_ms is sim_now_ms(). */
+ * with the stored answer. now_ms is clock_ms(). */
 enum idem_result idem_check(struct idem *st, enum sim_endpoint ep,
 	    const char *key, struct json_object *request, int64_t now_ms,
 	    struct idem_answer *ans);

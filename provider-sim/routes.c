@@ -10,6 +10,7 @@
 
 #include "bodies.h"
 #include "calls.h"
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "routes.h"
@@ -70,7 +71,7 @@ routes_config(struct routes *r, const struct sim_request *req,
 	if (routes_is(req, "PUT")) {
 		if (json_parse_strict(req->body, req->body_len, &body, why,
 		    sizeof(why)) != OMS_OK || faults_update(f, body,
-		    sim_now_ms(), why, sizeof(why)) != OMS_OK) {
+		    clock_ms(), why, sizeof(why)) != OMS_OK) {
 			json_object_put(body);
 			sim_answer_problem(resp, 400, "invalid-config",
 			    "The simulator configuration is invalid", why, req);
@@ -81,7 +82,7 @@ routes_config(struct routes *r, const struct sim_request *req,
 		routes_not_allowed(req, resp, "GET, PUT");
 		return;
 	}
-	out = faults_json(f, sim_now_ms());
+	out = faults_json(f, clock_ms());
 	sim_answer_json(resp, 200, out);
 	if (routes_is(req, "PUT"))
 		log_info("config: %.*s", (int)resp->body_len, resp->body);

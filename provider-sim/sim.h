@@ -61,8 +61,6 @@ struct sim_response {
 	long		 hold_ms;	/* answer this much later; 0: at once */
 };
 
-/* Milliseconds of CLOCK_MONOTONIC (holds, windows). */
-int64_t	sim_now_ms(void);
 
 /* Writes the current UTC time as RFC 3339 with milliseconds
  * ("2026-12-01T09:43:32.123Z") to out. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "sim.h"
 #include "timerq.h"
 #include "xmalloc.h"
@@ -79,7 +80,7 @@ timerq_main(void *p)
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		if (q->n > 0 && (q->draining ||
-		    q->heap[0].due_ms <= sim_now_ms())) {
+		    q->heap[0].due_ms <= clock_ms())) {
 			struct timerq_item it = timerq_pop(q);
 
 			pthread_mutex_unlock(&q->mu);

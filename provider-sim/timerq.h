@@ -20,7 +20,7 @@ typedef void (*timerq_fire_fn)(void *item, void *arg);
  * the thread cannot start. */
 struct timerq	*timerq_start(timerq_fire_fn fire, void *arg);
 
-/* Queues item (borrowed until fired) for due_ms (sim_now_ms() clock).
+/* Queues item (borrowed until fired) for due_ms (clock_ms() clock).
  * Once timerq_drain() has begun, fires it at once in the caller. */
 void	timerq_add(struct timerq *q, int64_t due_ms, void *item);
 

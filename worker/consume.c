@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "clock.h"
 #include "log.h"
 #include "prefork.h"
 #include "worker.h"
@@ -45,7 +46,7 @@ static void
 worker_window(struct worker *w)
 {
 	uint64_t gen = mq_generation(w->consumer);
-	int64_t now = loop_now_ms(), steps;
+	int64_t now = clock_ms(), steps;
 	int next;
 
 	if (mq_fd(w->consumer) < 0 || gen != w->window_gen) {

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "clock.h"
 #include "coverage.h"
 #include "fault.h"
 #include "log.h"
@@ -422,7 +423,7 @@ delivery_receive(struct worker *w, struct mq_delivery *msg)
 	d->msg = *msg;
 	memset(msg, 0, sizeof(*msg));
 	d->generation = mq_generation(w->consumer);
-	d->received_ms = loop_now_ms();
+	d->received_ms = clock_ms();
 	/* Not zeroed whole (150 KB): command_decode() sets what the type
 	 * uses; the members before data are cleared here because the log
 	 * fields read the ids before the decode (and after a failed one). */

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "command.h"
 #include "event.h"
 #include "fault.h"
@@ -46,7 +47,7 @@ events_fault(const struct delivery *d)
 	return ms > 0 && !d->msg.redelivered &&
 	    d->cmd->type == OMS_CMD_CREATE &&
 	    strcmp(d->cmd->data.create.customer_id, EVENTS_FAULT_CUSTOMER) ==
-	    0 && loop_now_ms() - d->received_ms < ms;
+	    0 && clock_ms() - d->received_ms < ms;
 }
 
 /* The order (owned) as the API shows it; OMS_EUNAVAIL when Redis failed

@@ -9,17 +9,10 @@
  */
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 
-int64_t
-loop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 loop_timer_cancel(struct loop *l, struct loop_timer *t)
@@ -44,7 +37,7 @@ loop_timer_set(struct loop *l, struct loop_timer *t, int ms,
 	struct loop_timer **pp;
 
 	loop_timer_cancel(l, t);
-	t->due_ms = loop_now_ms() + (ms < 0 ? 0 : ms);
+	t->due_ms = clock_ms() + (ms < 0 ? 0 : ms);
 	t->fn = fn;
 	t->arg = arg;
 	t->armed = 1;
@@ -59,7 +52,7 @@ loop_timer_set(struct loop *l, struct loop_timer *t, int ms,
 static void
 loop_run_timers(struct loop *l)
 {
-	int64_t now = loop_now_ms();
+	int64_t now = clock_ms();
 	struct loop_timer *t;
 
 	while ((t = l->timers) != NULL && t->due_ms <= now) {
@@ -76,7 +69,7 @@ loop_wait(struct loop *l, struct pollfd *fds, size_t n, int max_ms)
 	int timeout = max_ms;
 
 	if (l->timers != NULL) {
-		int64_t left = l->timers->due_ms - loop_now_ms();
+		int64_t left = l->timers->due_ms - clock_ms();
 
 		if (left < timeout)
 			timeout = left < 0 ? 0 : (int)left;

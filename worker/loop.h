@@ -26,8 +26,6 @@ struct loop {
 	struct loop_timer	*timers;	/* armed, earliest first */
 };
 
-/* Milliseconds of CLOCK_MONOTONIC. */
-int64_t	loop_now_ms(void);
 
 /* (Re)arms t to call fn(arg) in ms milliseconds. */
 void	loop_timer_set(struct loop *l, struct loop_timer *t, int ms,
