@@ -66,7 +66,7 @@ bench_build_ceiling() {
 		-I"$OMS_SRCDIR/lib" -I"$OMS_BUILDDIR" -include "$OMS_BUILDDIR/config.h" \
 		-o "$1" "$BENCH_DIR/ceiling.c" "$OMS_SRCDIR/lib/prefork.c" \
 		"$OMS_SRCDIR/lib/log.c" "$OMS_SRCDIR/lib/xmalloc.c" \
-		"$OMS_SRCDIR/lib/coverage.c" -lfcgi
+		"$OMS_SRCDIR/lib/coverage.c" "$OMS_SRCDIR/lib/clock.c" -lfcgi
 }
 
 # bench_tmp: a short temporary directory (unix socket paths) removed at exit
