@@ -34,7 +34,8 @@ bench_die() {
 }
 
 # bench_build: configure (non-sanitizer) and make $OMS_BUILDDIR when it has
-# no Makefile yet, else bring it up to date; sets BENCH_CHILDREN.
+# no Makefile yet, else bring it up to date; sets BENCH_CHILDREN and
+# BENCH_CEIL_CHILDREN.
 bench_build() {
 	if [ ! -f "$OMS_BUILDDIR/Makefile" ]; then
 		[ -x "$OMS_SRCDIR/configure" ] || (cd "$OMS_SRCDIR" && ./bootstrap) ||
@@ -57,6 +58,11 @@ bench_build() {
 		bench_log "cannot read the default child count from oms-fcgi --help"
 		return 1
 	}
+	# The ceiling's children: 8 per CPU (at most 64), the bare tier at
+	# its best and the figure every ratio in docs/performance.md was
+	# taken against (oms-fcgi's own default was the same until
+	# 2026-12-01, when it became 2 per CPU of 16 threads).
+	export BENCH_CEIL_CHILDREN=$(($(nproc) * 8 > 64 ? 64 : $(nproc) * 8))
 }
 
 # bench_build_ceiling OUT: compile bench/ceiling.c with lib/prefork.c (and

@@ -25,7 +25,7 @@
 
 #define CFG_FILE_MAX	4096	/* bytes read from an OMS_<NAME>_FILE */
 #define CFG_PROCS_MAX	1024
-#define CFG_NCPU_MAX	64
+#define CFG_NCPU_MAX	16
 
 enum cfg_type {
 	CFG_STR,		/* char *, any non-empty text */
@@ -39,7 +39,7 @@ enum cfg_type {
 
 #define CFG_SECRET	0x01	/* never shown; default unset; _FILE allowed */
 #define CFG_FILE	0x02	/* OMS_<NAME>_FILE allowed (may embed a secret) */
-#define CFG_NCPU	0x04	/* the default is 8 x online CPUs, at most 64 */
+#define CFG_NCPU	0x04	/* the default is 2 x online CPUs, at most 16 */
 
 struct cfg_opt {
 	const char	*name;
@@ -86,7 +86,7 @@ static const struct cfg_opt cfg_opts[] = {
 	{ "FCGI_PROCESSES", CFG_INT, OFF(fcgi_processes), NULL,
 	    CFG_NCPU, 1, CFG_PROCS_MAX, NULL, "N",
 	    "number of pre-forked FastCGI processes" },
-	{ "FCGI_THREADS", CFG_INT, OFF(fcgi_threads), "4",
+	{ "FCGI_THREADS", CFG_INT, OFF(fcgi_threads), "16",
 	    0, 1, 64, NULL, "N",
 	    "requests one FastCGI process serves at once, each on its own "
 	    "thread and Redis connection; their publishes share the "
@@ -177,10 +177,12 @@ cfg_find(const char *name)
 }
 
 /*
- * Writes the default of o into buf. For CFG_NCPU: 8 x online CPUs, at most
- * CFG_NCPU_MAX. The children mostly wait (a Redis reply, a publisher
- * confirm), so several per CPU keep the machine busy; each holds a Redis
- * and an AMQP connection, hence the cap (docs/performance.md).
+ * Writes the default of o into buf. For CFG_NCPU: 2 x online CPUs, at most
+ * CFG_NCPU_MAX. Each child serves FCGI_THREADS requests at once (16 by
+ * default: 32 per CPU, which mostly wait for a Redis reply or a publisher
+ * confirm); fewer, wider children give the broker deeper confirm windows
+ * (docs/performance.md, "The confirm window"). Each thread holds a Redis
+ * connection and each child an AMQP one, hence the cap.
  */
 static const char *
 cfg_default(const struct cfg_opt *o, char *buf, size_t len)
@@ -191,7 +193,7 @@ cfg_default(const struct cfg_opt *o, char *buf, size_t len)
 		return o->def;
 	if ((n = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
 		n = 1;
-	n = n > CFG_NCPU_MAX / 8 ? CFG_NCPU_MAX : 8 * n;
+	n = n > CFG_NCPU_MAX / 2 ? CFG_NCPU_MAX : 2 * n;
 	snprintf(buf, len, "%ld", n);
 	return buf;
 }
@@ -491,7 +493,7 @@ cfg_usage_opt(FILE *out, const struct cfg_opt *o)
 		snprintf(def, sizeof(def), "(default: unset)");
 	else if (o->flags & CFG_NCPU)
 		snprintf(def, sizeof(def),
-		    "(default: 8 x online CPUs, at most 64; here %s)",
+		    "(default: 2 x online CPUs, at most 16; here %s)",
 		    cfg_default(o, ncpu, sizeof(ncpu)));
 	else
 		snprintf(def, sizeof(def), "(default: %s)", o->def);

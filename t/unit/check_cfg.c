@@ -109,8 +109,9 @@ START_TEST(test_defaults)
 	ck_assert_ptr_null(cfg.redis_password);
 	ck_assert_str_eq(cfg.fcgi_listen, "/run/oms/fcgi.sock");
 	ck_assert_int_eq(cfg.fcgi_socket_mode, 0660);
-	ck_assert_int_eq(cfg.fcgi_processes, ncpu < 1 ? 8 :
-	    ncpu > 8 ? 64 : 8 * ncpu);
+	ck_assert_int_eq(cfg.fcgi_processes, ncpu < 1 ? 2 :
+	    ncpu > 8 ? 16 : 2 * ncpu);
+	ck_assert_int_eq(cfg.fcgi_threads, 16);
 	ck_assert_int_eq(cfg.fcgi_max_requests, 0);
 	ck_assert_int_eq(cfg.worker_processes, 8);
 	ck_assert_int_eq(cfg.worker_prefetch, 0);
@@ -457,7 +458,7 @@ START_TEST(test_usage)
 	ck_assert_ptr_nonnull(strstr(buf, "(default: amqp://127.0.0.1:5672/oms)"));
 	ck_assert_ptr_nonnull(strstr(buf, "  OMS_AMQP_PASSWORD_FILE=PATH "));
 	ck_assert_ptr_nonnull(strstr(buf, "  OMS_REDIS_URL_FILE=PATH "));
-	ck_assert_ptr_nonnull(strstr(buf, "8 x online CPUs"));
+	ck_assert_ptr_nonnull(strstr(buf, "2 x online CPUs"));
 	ck_assert_ptr_nonnull(strstr(buf, "OMS_STOP_TIMEOUT_MS=MS"));
 	ck_assert_ptr_nonnull(strstr(buf, "(default: 0660)"));
 	ck_assert_ptr_null(strstr(buf, "OMS_LOG_LEVEL_FILE"));
