@@ -62,6 +62,18 @@ create_pending_view(const struct oms_order_input *in, const char *id,
 
 /* The Idempotency-Key header: NULL when absent; -1 after answering 400
  * when present but unusable. */
+/* Waits until OMS_REDIS_MIN_REPLICAS replicas have what was written (a
+ * failover must not forget it): 0, or -1 after answering 503. */
+static int
+create_wait_replicas(struct app *app, struct http_req *req)
+{
+	if (store_wait_replicas(app->store, app->cfg->redis_min_replicas,
+	    app->cfg->redis_wait_ms) == OMS_OK)
+		return 0;
+	orders_unavailable(req, "Redis", store_errstr(app->store));
+	return -1;
+}
+
 static int
 create_idem_key(struct http_req *req, const char **key)
 {
@@ -136,13 +148,8 @@ create_idem_claim(struct app *app, struct http_req *req, struct idem *im,
 		store_reply_free(r);
 		/* On the replicas before anything is published: a failover
 		 * must not forget the key and let a retry make a 2nd order. */
-		if (store_wait_replicas(app->store,
-		    app->cfg->redis_min_replicas, app->cfg->redis_wait_ms) !=
-		    OMS_OK) {
-			orders_unavailable(req, "Redis",
-			    store_errstr(app->store));
+		if (create_wait_replicas(app, req) == -1)
 			return -1;
-		}
 		return 0;
 	}
 	store_reply_free(r);
@@ -285,11 +292,7 @@ handle_order_create(struct app *app, struct http_req *req,
 			goto done;
 		}
 		store_reply_free(r);
-		if (store_wait_replicas(app->store,
-		    app->cfg->redis_min_replicas, app->cfg->redis_wait_ms) !=
-		    OMS_OK) {
-			orders_unavailable(req, "Redis",
-			    store_errstr(app->store));
+		if (create_wait_replicas(app, req) == -1) {
 			if (store_cmd(app->store, &r, "DEL oms:pending:%s",
 			    id) == OMS_OK)
 				store_reply_free(r);

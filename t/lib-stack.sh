@@ -685,11 +685,16 @@ stack_start_worker() {
 	    OMS_REDIS_FUNCTIONS="$OMS_SRCDIR/redis/oms.lua" \
 	    "$@" "$OMS_BUILDDIR/oms-worker" >>"$log" 2>&1 </dev/null &
 	stack__record oms-worker $! || return 1
-	if ! stack_retry 15 grep -q "running [0-9]* children" "$log"; then
-		echo "oms-worker did not start; its log:" >&2
-		tail -n 20 "$log" >&2
-		return 1
-	fi
+	stack__wait_master oms-worker "$log"
+}
+
+# stack__wait_master NAME LOG: waits (15 s) until the pre-fork master NAME
+# logged that its children run; otherwise shows LOG's tail and fails.
+stack__wait_master() {
+	stack_retry 15 grep -q "running [0-9]* children" "$2" && return 0
+	echo "$1 did not start; its log:" >&2
+	tail -n 20 "$2" >&2
+	return 1
 }
 
 # stack_worker_pid: the worker master's pid.
@@ -886,11 +891,7 @@ stack_start_notify() {
 	    OMS_REDIS_PASSWORD_FILE="$STACK_DIR/secrets/redis-oms-notify" \
 	    "$@" "$OMS_BUILDDIR/oms-notify" >>"$log" 2>&1 </dev/null &
 	stack__record oms-notify $! || return 1
-	if ! stack_retry 15 grep -q "running [0-9]* children" "$log"; then
-		echo "oms-notify did not start; its log:" >&2
-		tail -n 20 "$log" >&2
-		return 1
-	fi
+	stack__wait_master oms-notify "$log"
 }
 
 stack_stop_notify() {

@@ -42,3 +42,18 @@ delivered() {
 	jq -se --arg id "$2" 'any(.[]; .id == $id and .status < 300)' \
 	    "$TRASH_DIRECTORY/$1.log" >/dev/null
 }
+
+# order_events ID: the event ids of order ID's history (one per applied
+# command: evt_<commandId>), one a line.
+order_events() {
+	api admin GET "/orders/$1/events" >/dev/null &&
+	api_json '.items[].commandId | "evt_" + .'
+}
+
+# all_delivered NAME FILE: every event id of FILE has a 2xx at NAME.
+all_delivered() {
+	local e
+	while read -r e; do
+		delivered "$1" "$e" || return 1
+	done <"$2"
+}

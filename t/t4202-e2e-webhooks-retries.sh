@@ -19,19 +19,6 @@ status_is() {
 	test "$(api_json .status)" = "$2"
 }
 
-# order_events ID: the event ids of order ID's history, one a line.
-order_events() {
-	api admin GET "/orders/$1/events" >/dev/null &&
-	api_json '.items[].commandId | "evt_" + .'
-}
-
-# all_delivered NAME FILE: every event id of FILE has a 2xx at NAME.
-all_delivered() {
-	local e
-	while read -r e; do
-		delivered "$1" "$e" || return 1
-	done <"$2"
-}
 
 # received NAME EVENT-ID: how many requests of EVENT-ID NAME answered.
 received() {
