@@ -991,7 +991,13 @@ stack_demo_keys() {
 # in $STACK_DIR/redis-ha/NAME/ with pid files pids/redis-NAME.pid. The data
 # nodes share the single node's ACL file and base config; replicas and
 # Sentinels authenticate as the default user. A Sentinel declares the master
-# down after 1 s.
+# down after STACK_SENTINEL_DOWN_AFTER_MS (3 s). Not 1 s: a Sentinel that
+# learns of a promotion from the others reconnects to the new master up to
+# a second later (its reconnects are paced by its 1 s ping period) and
+# still holds the others' "down" votes for the old master (kept for 5 s
+# across the switch): with 1 s its first PONG could come too late, and it
+# failed the new master over at once, onto the replica that had missed the
+# last writes (docs/reliability.md, "A second failover").
 #
 #   stack_start_redis_sentinel && stack_sentinel_url oms-fcgi
 #   stack_sentinel_master_port; stack_sentinel_kill_master
@@ -1104,7 +1110,7 @@ daemonize yes
 sentinel monitor oms 127.0.0.1 $p1 2
 sentinel auth-user oms default
 sentinel auth-pass oms $pass
-sentinel down-after-milliseconds oms 1000
+sentinel down-after-milliseconds oms ${STACK_SENTINEL_DOWN_AFTER_MS:-3000}
 sentinel failover-timeout oms 10000
 sentinel parallel-syncs oms 1
 EOC
