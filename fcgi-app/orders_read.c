@@ -291,7 +291,7 @@ handle_orders_list(struct app *app, struct http_req *req,
 	const char *after_id = NULL;
 	long long after_ms = -1;
 	long offset = 0, scanned = 0, found = 0;
-	int more = 1;
+	int more = 1, batch;
 
 	(void)m;
 	if (orders_authenticate(app, req, ROLES_CUSTOMER | ROLES_ADMIN,
@@ -333,14 +333,21 @@ handle_orders_list(struct app *app, struct http_req *req,
 	else
 		snprintf(max, sizeof(max), "+inf");
 
+	/*
+	 * The first batch is the page and one more (the previous page's last
+	 * entry, which a cursor's inclusive bound returns again): Redis 7.0
+	 * prints each score with "%.17g", a cost per entry that the list
+	 * profile shows. Later batches, when filters dropped entries, are
+	 * LIST_BATCH.
+	 */
+	batch = q.limit < LIST_BATCH ? (int)q.limit + 1 : LIST_BATCH;
 	jsonw_init(&w, READ_DOC_MAX);
 	jsonw_lit(&w, "{\"items\":[");
 	while (more && found < q.limit && scanned < LIST_SCAN_MAX) {
 		struct store_reply *r;
 
 		if (store_cmd_strict(app->store, &r, "ZREVRANGEBYSCORE %s %s "
-		    "-inf WITHSCORES LIMIT %ld %d", key, max, offset,
-		    LIST_BATCH) !=
+		    "-inf WITHSCORES LIMIT %ld %d", key, max, offset, batch) !=
 		    OMS_OK || r->type != STORE_ARRAY) {
 			store_reply_free(r);
 			jsonw_free(&w);
@@ -348,8 +355,9 @@ handle_orders_list(struct app *app, struct http_req *req,
 			    store_errstr(app->store));
 			return;
 		}
-		more = r->nelem == 2 * LIST_BATCH;
-		offset += LIST_BATCH;
+		more = r->nelem == 2 * (size_t)batch;
+		offset += batch;
+		batch = LIST_BATCH;
 		/* The entries of this batch not returned on an earlier page. */
 		const char *ids[LIST_BATCH];
 		long long scores[LIST_BATCH];
