@@ -191,6 +191,11 @@ test_expect_success 'cancel at random moments of a slow payment: never shipped, 
 		fi &&
 		test "$(api_json .trackingNumber)" = null &&
 		! events "$id" | grep -q "^orders.ship applied" &&
+		# nothing took the order out of canceled, not even for a
+		# moment (the ship step would still refuse a marked order)
+		left=$(api_json ".items[] | select(.outcome == \"applied\" and
+		    .from == \"canceled\" and .to != \"canceled\") | .type") &&
+		{ test -z "$left" || { echo "$id left canceled: $left"; false; }; } &&
 		no_duplicate_events "$id" || return 1
 	done <race.ids &&
 	say "$(wc -l <paid.ids) of $(grep -c " 202$" race.ids) canceled orders were paid and refunded"
