@@ -291,6 +291,23 @@ bench_quiet() {
 	return 1
 }
 
+# bench_seed_orders SECONDS: starts oms-worker and lets it apply SECONDS of
+# creates (wrk, 4 connections) as $BENCH_CUSTOMER; their ids, newest first,
+# go to $BENCH_IDS (exported; for get.lua), and BENCH_NORDERS counts them.
+# oms-worker keeps running. Fails with fewer than 10 orders.
+bench_seed_orders() {
+	# shellcheck disable=SC2119 # no extra variables
+	stack_start_worker || { bench_log "oms-worker did not start"; return 1; }
+	bench_wrk seed "$OMS_BENCH_URL" post.lua 4 "$1" || { bench_log "seeding failed"; return 1; }
+	bench_quiet 120 || { bench_log "oms-worker did not finish the seed orders in 120 s"; return 1; }
+	BENCH_IDS=$BENCH_TMP/ids
+	export BENCH_IDS
+	bench_redis ZREVRANGE "oms:customer:$BENCH_CUSTOMER:orders" 0 -1 >"$BENCH_IDS" || return 1
+	BENCH_NORDERS=$(wc -l <"$BENCH_IDS")
+	[ "$BENCH_NORDERS" -ge 10 ] || { bench_log "only $BENCH_NORDERS orders were applied"; return 1; }
+	bench_log "$BENCH_NORDERS orders applied"
+}
+
 # bench_expect STATUS URL [CURL ARGS...]: one request answers STATUS.
 bench_expect() {
 	local want=$1 url=$2 got

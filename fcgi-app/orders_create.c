@@ -60,8 +60,6 @@ create_pending_view(const struct oms_order_input *in, const char *id,
 	return o;
 }
 
-/* The Idempotency-Key header: NULL when absent; -1 after answering 400
- * when present but unusable. */
 /* Waits until OMS_REDIS_MIN_REPLICAS replicas have what was written (a
  * failover must not forget it): 0, or -1 after answering 503. */
 static int
@@ -74,6 +72,8 @@ create_wait_replicas(struct app *app, struct http_req *req)
 	return -1;
 }
 
+/* The Idempotency-Key header: NULL when absent; -1 after answering 400
+ * when present but unusable. */
 static int
 create_idem_key(struct http_req *req, const char **key)
 {

@@ -16,7 +16,6 @@ status_is() {
 	test "$(api_json .status)" = "$2"
 }
 
-
 test_expect_success 'start the stack and oms-notify (retries within 2 s, at most 4 s apart)' '
 	stack_start_redis &&
 	stack_start_rabbitmq &&

@@ -19,7 +19,6 @@ status_is() {
 	test "$(api_json .status)" = "$2"
 }
 
-
 # received NAME EVENT-ID: how many requests of EVENT-ID NAME answered.
 received() {
 	jq -r --arg id "$2" 'select(.id == $id) | .id' "$TRASH_DIRECTORY/$1.log" | wc -l
