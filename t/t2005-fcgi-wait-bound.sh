@@ -24,6 +24,11 @@ waiting() {
 	curl -fsS "$OMS_URL/metrics" | grep -qx "oms_fcgi_waiting $1"
 }
 
+# children N: the oms-fcgi master has N children now.
+children() {
+	test "$(stack_fcgi_children | wc -l)" = "$1"
+}
+
 test_expect_success 'start the stack: 4 children, at most 1 waiting, no worker' '
 	stack_orders_up OMS_FCGI_PROCESSES=4 OMS_FCGI_MAX_WAITING=1 &&
 	curl -fsS "$OMS_URL/metrics" | grep -qx "oms_fcgi_waiting_max 1" &&
@@ -75,7 +80,7 @@ test_expect_success 'a child killed while it waits does not keep its slot' '
 	retry_until 5 waiting 1 &&
 	for c in $(stack_fcgi_children); do kill -9 "$c"; done &&
 	wait "$(head -n 1 pids)" &&
-	retry_until 10 test "$(stack_fcgi_children | wc -l)" = 4 &&
+	retry_until 10 children 4 &&
 	: >pids &&
 	post w7 &&
 	wait "$(head -n 1 pids)" &&
